@@ -1,0 +1,64 @@
+"""The check interface.
+
+A check has a stable id ``area.name``, a title, typed options and one ``run(ctx)`` that returns
+a :class:`~golive.results.Measurement`. It measures and keeps evidence; it never decides pass or
+fail: its default thresholds (``slo``) and ``golive.verdict`` do. Checks are registered through
+the ``golive_checks`` plugin hook (see :mod:`golive.plugins`), the built-in ones too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from golive.results import Measurement
+
+if TYPE_CHECKING:
+    from golive.config import Config
+    from golive.site import Site
+
+
+class NoOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Check:
+    """Base class of every check. Subclasses set the class attributes and ``run``."""
+
+    id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    #: one-line fix shown beside a failure
+    fix: ClassVar[str] = ""
+    #: default thresholds (overridable in ``[checks."id"] slo``)
+    slo: ClassVar[tuple[str, ...]] = ()
+    #: "blocking" fails the run; "warn" only warns
+    severity: ClassVar[str] = "blocking"
+    #: profiles the check runs in
+    profiles: ClassVar[frozenset[str]] = frozenset({"quick", "full"})
+    Options: ClassVar[type[BaseModel]] = NoOptions
+
+    def __init__(self, options: BaseModel | None = None) -> None:
+        self.options = options if options is not None else self.Options()
+
+    @classmethod
+    def area(cls) -> str:
+        return cls.id.split(".", 1)[0]
+
+    def run(self, ctx: CheckContext) -> Measurement:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass
+class CheckContext:
+    """What a check gets to work with: the target, an HTTP client, shared discovery."""
+
+    target: str
+    config: Config
+    client: httpx.Client
+    site: Site
+    profile: str = "quick"
+    progress: Callable[[str], None] = field(default=lambda _msg: None)

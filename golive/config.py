@@ -1,0 +1,138 @@
+"""golive.toml: typed, strict (an unknown key is an error that names it), with defaults.
+
+Check options are validated by the check itself (its ``Options`` model) once plugins are loaded;
+see :func:`golive.runner.select_checks`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from golive.exceptions import ConfigError
+
+DEFAULT_CONFIG_NAME = "golive.toml"
+DEFAULT_STORE_DIR = ".golive"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TargetConfig(_Strict):
+    url: str = ""
+    https_url: str = ""
+    allow_targets: list[str] = Field(default_factory=list)
+    health_path: str = ""
+    list_endpoints: list[str] = Field(default_factory=list)
+    post_endpoints: list[str] = Field(default_factory=list)
+    static_paths: list[str] = Field(default_factory=list)
+    openapi_path: str = "/openapi.json"
+    ca_bundle: str = ""
+    timeout_s: float = 10.0
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class AuditConfig(_Strict):
+    profile: Literal["quick", "full"] = "quick"
+    areas: list[str] = Field(default_factory=list)
+    strict: bool = False
+
+
+class PlanConfig(_Strict):
+    file: str = ""
+
+
+class StoreConfig(_Strict):
+    url: str = ""
+
+
+class CheckSettings(BaseModel):
+    """``[checks."area.name"]``: common keys; the rest are the check's own options."""
+
+    model_config = ConfigDict(extra="allow")
+    enabled: bool = True
+    severity: Literal["blocking", "warn"] | None = None
+    slo: list[str] | None = None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class MappingRule(_Strict):
+    """``[[mapping]]``: pin a plan item to a check (wins over the built-in recognisers)."""
+
+    item: str = ""
+    match: str = ""
+    check: str
+    slo: list[str] = Field(default_factory=list)
+
+    @field_validator("check")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if value != "manual" and "." not in value:
+            raise ValueError("must be a check id such as 'http.health', or 'manual'")
+        return value
+
+
+class Config(_Strict):
+    target: TargetConfig = Field(default_factory=TargetConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
+    plan: PlanConfig = Field(default_factory=PlanConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    checks: dict[str, CheckSettings] = Field(default_factory=dict)
+    mapping: list[MappingRule] = Field(default_factory=list)
+
+    #: where the config was read from ("" for defaults); relative paths resolve against it
+    source: str = ""
+
+    def resolve(self, path: str) -> Path:
+        base = Path(self.source).parent if self.source else Path.cwd()
+        return (base / path) if path else base
+
+    def store_url(self) -> str:
+        if self.store.url:
+            return self.store.url
+        return f"sqlite:///{self.resolve(DEFAULT_STORE_DIR) / 'golive.db'}"
+
+
+def load_config(path: str | Path | None, *, required: bool = False) -> Config:
+    """Read golive.toml. Without a path, use ./golive.toml when present, else defaults."""
+    if path is None:
+        candidate = Path(DEFAULT_CONFIG_NAME)
+        if not candidate.exists():
+            return Config()
+        path = candidate
+    path = Path(path)
+    if not path.exists():
+        if required:
+            raise ConfigError(f"{path}: config file not found (create one with 'golive init')")
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read: {err}") from None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(f"{path}: {describe_validation_error(err)}") from None
+    config.source = str(path)
+    return config
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """One line for the first problem pydantic found, naming the key."""
+    first = err.errors()[0]
+    loc = [str(p) for p in first["loc"]]
+    key = loc[-1] if loc else "?"
+    table = ".".join(loc[:-1])
+    where = f"[{table}] " if table else ""
+    if first["type"] == "extra_forbidden":
+        return f"{where}unknown key '{key}' (check its spelling; 'golive init' writes every key)"
+    return f"{where}key '{key}': {first['msg']}"

@@ -1,0 +1,34 @@
+"""The flaws the demo shop can have. With none on, it does each thing right."""
+
+from __future__ import annotations
+
+from golive.exceptions import UsageError
+
+FLAWS: dict[str, str] = {
+    "n_plus_one": "the product list loads each product's category with its own query",
+    "missing_index": "no index on reviews(product_id): product pages scan every review",
+    "slow_endpoint": "search waits 600 ms on a slow dependency",
+    "no_compression": "responses are never gzip- or brotli-compressed",
+    "no_cache_headers": "static assets carry no Cache-Control and no validators",
+    "no_security_headers": "no CSP, X-Frame-Options, nosniff or Referrer-Policy",
+    "leaky_errors": "debug tracebacks in 500s, Server and X-Powered-By banners, no body limit",
+    "no_rate_limit": "login and order endpoints accept any request rate",
+    "unpaginated_list": "the product list returns every product in one response",
+    "big_bundle": "the page loads a 1.2 MB JavaScript bundle",
+    "unoptimized_images": "product images are full-size PNGs shown as thumbnails",
+}
+
+
+def parse_flaws(spec: str | None) -> frozenset[str]:
+    """``all``, ``none`` or a comma-separated list of flaw names."""
+    if spec is None or spec.strip().lower() in ("", "none"):
+        return frozenset()
+    if spec.strip().lower() == "all":
+        return frozenset(FLAWS)
+    names = {n.strip() for n in spec.split(",") if n.strip()}
+    unknown = sorted(names - set(FLAWS))
+    if unknown:
+        raise UsageError(
+            f"unknown demo flaw {', '.join(unknown)}: choose from {', '.join(FLAWS)}, "
+            "'all' or 'none'")
+    return frozenset(names)

@@ -1,0 +1,66 @@
+"""One self-contained HTML file: no external URL, readable without JavaScript, inline charts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from golive import __version__
+from golive.report.compare import Comparison
+from golive.report.svg import before_after_bars, stacked_bar
+from golive.results import STATUS_ORDER, Status, format_number
+from golive.store import RunRecord
+
+_env = Environment(loader=PackageLoader("golive", "report/templates"),
+                   autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
+                   lstrip_blocks=True)
+_env.filters["num"] = lambda v: "-" if v is None else format_number(float(v))
+
+
+def _counts(statuses: list[str]) -> dict[str, int]:
+    c = Counter(statuses)
+    return {str(s): c.get(str(s), 0) for s in Status}
+
+
+def _run_view(run: RunRecord, title: str) -> dict[str, Any]:
+    results = sorted(run.results, key=lambda r: (r.area, STATUS_ORDER[r.status]))
+    areas: dict[str, list[Any]] = {}
+    for r in results:
+        areas.setdefault(r.area, []).append(r)
+    criteria = sorted(run.criteria, key=lambda c: (
+        STATUS_ORDER.get(Status(c["status"]), 9), c["key"]))
+    return {
+        "run": run,
+        "title": title,
+        "areas": areas,
+        "chart": Markup(stacked_bar(_counts([str(r.status) for r in run.results]))),
+        "criteria": criteria,
+        "criteria_chart": Markup(stacked_bar(_counts([c["status"] for c in run.criteria])))
+        if run.criteria else None,
+    }
+
+
+def render_html(runs: list[tuple[str, RunRecord]], comparison: Comparison | None = None,
+                *, title: str = "golive readiness report") -> str:
+    """Render one or more runs (with titles) and an optional comparison of two of them."""
+    compare_view = None
+    if comparison is not None:
+        rows = [(f"{m.check.split('.', 1)[-1]} · {m.metric}", m.before, m.after, m.direction)
+                for m in comparison.metrics
+                if m.before is not None and m.after is not None and m.direction
+                and m.before != m.after]
+        compare_view = {
+            "c": comparison,
+            "chart": Markup(before_after_bars(rows)) if rows else None,
+        }
+    return _env.get_template("report.html.j2").render(
+        title=title, views=[_run_view(r, t) for t, r in runs], compare=compare_view,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), version=__version__,
+        colors={"pass": "#2e7d32", "fail": "#c62828", "warn": "#b26a00",
+                "inconclusive": "#8e24aa", "skipped": "#757575", "error": "#6a1b9a",
+                "manual": "#0277bd"},
+    )

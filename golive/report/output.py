@@ -1,0 +1,37 @@
+"""Write the report files an audit asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from golive.report.html_report import render_html
+from golive.report.json_report import report_json
+from golive.report.junit import render_junit
+from golive.store import RunRecord
+
+if TYPE_CHECKING:
+    from golive.plan import Plan
+    from golive.runner import AuditOutcome
+
+
+def write_outputs(run: RunRecord, outcome: AuditOutcome, plan: Plan | None, *, exit_code: int,
+                  json_out: str | None = None, html_out: str | None = None,
+                  junit_out: str | None = None, plan_out: str | None = None,
+                  echo: Callable[[str], None] = print) -> None:
+    from golive.plan import render_plan
+
+    if json_out:
+        Path(json_out).write_text(report_json(run, exit_code=exit_code), encoding="utf-8")
+        echo(f"wrote {json_out}")
+    if html_out:
+        title = f"golive readiness report: run {run.id}"
+        Path(html_out).write_text(render_html([(title, run)], title=title), encoding="utf-8")
+        echo(f"wrote {html_out}")
+    if junit_out:
+        Path(junit_out).write_text(render_junit(run), encoding="utf-8")
+        echo(f"wrote {junit_out}")
+    if plan_out and plan is not None:
+        Path(plan_out).write_text(render_plan(plan, outcome.items, run.id), encoding="utf-8")
+        echo(f"wrote {plan_out}")

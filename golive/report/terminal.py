@@ -1,0 +1,148 @@
+"""The terminal report: grouped by area, failures first, one line per check with a short fix."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from golive.report.compare import Comparison
+from golive.results import STATUS_ORDER, Result, Status, format_number
+from golive.store import RunRecord
+
+STYLE = {
+    Status.PASS: ("✓ pass", "green"),
+    Status.FAIL: ("✗ FAIL", "bold red"),
+    Status.WARN: ("! warn", "yellow"),
+    Status.INCONCLUSIVE: ("? inconclusive", "magenta"),
+    Status.SKIPPED: ("- skipped", "dim"),
+    Status.ERROR: ("✗ ERROR", "bold magenta"),
+    Status.MANUAL: ("… manual", "cyan"),
+}
+VERDICT_STYLE = {"ready": "bold green", "not-ready": "bold red", "incomplete": "bold magenta"}
+
+
+def status_text(status: Status) -> Text:
+    label, style = STYLE[status]
+    return Text(label, style=style)
+
+
+def print_run(console: Console, run: RunRecord, *, title: str = "") -> None:
+    head = title or f"golive audit · run {run.id}"
+    console.rule(Text(f"{head} · {run.target} · profile {run.profile}", style="bold"))
+    by_area: dict[str, list[Result]] = defaultdict(list)
+    for r in run.results:
+        by_area[r.area].append(r)
+    areas = sorted(by_area, key=lambda a: min(STATUS_ORDER[r.status] for r in by_area[a]))
+    width = max((len(r.check) for r in run.results), default=10) + 2
+    for area in areas:
+        console.print(Text(f"area {area}", style="bold underline"))
+        for r in sorted(by_area[area], key=lambda r: STATUS_ORDER[r.status]):
+            line = Text("  ")
+            line.append_text(status_text(r.status).copy())
+            line.pad_right(17 - len(line.plain) + 2)
+            line.append(r.check.ljust(width), style="bold")
+            line.append(_figures(r))
+            console.print(line)
+            for detail, style in _details(r):
+                console.print(Text(" " * 19 + detail, style=style), overflow="fold")
+    if run.criteria:
+        _print_plan(console, run)
+    counts = Counter(r.status for r in run.results)
+    tally = ", ".join(f"{counts[s]} {s}" for s in Status if counts[s])
+    verdict = (run.verdict or "incomplete").upper()
+    line = Text("Verdict: ", style="bold")
+    line.append(verdict, style=VERDICT_STYLE.get(run.verdict or "", "bold"))
+    line.append(f"  ({tally}; {run.reason})" if run.reason else f"  ({tally})")
+    if run.status == "interrupted":
+        line.append("  [interrupted: partial run kept]", style="yellow")
+    console.print(line)
+
+
+def _figures(r: Result) -> str:
+    parts = []
+    for o in r.thresholds:
+        if o.actual is None:
+            parts.append(f"{o.metric}: not measured")
+        else:
+            mark = "" if o.ok else "✗ "
+            parts.append(f"{mark}{o.metric}={format_number(o.actual)} ({o.expression})")
+    return "  ".join(parts)
+
+
+def _details(r: Result) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if r.status in (Status.SKIPPED, Status.INCONCLUSIVE, Status.ERROR):
+        out.append((r.reason or r.summary, "dim" if r.status is Status.SKIPPED else ""))
+        return out
+    if r.summary:
+        out.append((r.summary, "dim"))
+    if r.status is Status.PASS:
+        return out
+    for f in r.findings[:4]:
+        out.append((f"• [{f.severity}] {f.title}" + (f" — {f.location}" if f.location else ""),
+                    ""))
+    if len(r.findings) > 4:
+        out.append((f"• … {len(r.findings) - 4} more (the JSON and HTML reports list all)", "dim"))
+    if r.fix and r.status in (Status.FAIL, Status.WARN):
+        out.append((f"fix: {r.fix}", "green"))
+    return out
+
+
+def _print_plan(console: Console, run: RunRecord) -> None:
+    items = [c for c in run.criteria if c.get("kind") != "subtask"]
+    subtasks = [c for c in run.criteria if c.get("kind") == "subtask"]
+    counts = Counter(c["status"] for c in items)
+    console.print(Text(
+        f"Plan: {len(items)} acceptance criteria and checklist items — " + ", ".join(
+            f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])),
+        style="bold"))
+    decided = [c for c in items if c["status"] in ("pass", "fail", "warn")]
+    for c in sorted(decided, key=lambda c: c["status"] != "fail"):
+        line = Text("  ")
+        line.append_text(status_text(Status(c["status"])).copy())
+        line.append(f"  {c['task']}: {c['text']} — {c['note']}")
+        console.print(line)
+    ticked = sum(1 for c in subtasks if c["status"] == "pass")
+    if subtasks:
+        console.print(Text(f"  subtasks verified by evidence: {ticked} of "
+                           f"{len(subtasks)}", style="dim"))
+
+
+def print_history(console: Console, runs: list[RunRecord]) -> None:
+    table = Table(title="golive history", title_justify="left", expand=True)
+    for col in ("run", "started (UTC)", "label", "target", "profile", "commit", "status",
+                "verdict"):
+        table.add_column(col)
+    for r in runs:
+        table.add_row(str(r.id), f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.label, r.target,
+                      r.profile, (r.git_commit or "")[:8], r.status,
+                      Text(r.verdict or "-", style=VERDICT_STYLE.get(r.verdict or "", "")))
+    console.print(table)
+
+
+def print_comparison(console: Console, comp: Comparison) -> None:
+    console.rule(Text(f"compare run {comp.before.id} → run {comp.after.id}", style="bold"))
+    table = Table(expand=True)
+    for col in ("check", "metric", "before", "after", "change"):
+        table.add_column(col, justify="right" if col in ("before", "after", "change") else "left")
+    for s in comp.statuses:
+        style = {"better": "green", "worse": "red"}.get(s.direction, "")
+        table.add_row(Text(s.check, style="bold"), "status",
+                      str(s.before or "-"), str(s.after or "-"),
+                      Text(s.direction if s.direction != "same" else "", style=style))
+        for m in (m for m in comp.metrics if m.check == s.check):
+            change = "" if m.change is None else format_number(m.change)
+            if m.change_pct is not None and m.change:
+                change += f" ({m.change_pct:+.0f}%)"
+            style = {"better": "green", "worse": "red"}.get(m.direction, "")
+            table.add_row("", m.metric,
+                          "-" if m.before is None else format_number(m.before),
+                          "-" if m.after is None else format_number(m.after),
+                          Text(change, style=style))
+    console.print(table)
+    console.print(Text(
+        f"{len(comp.improved)} check(s) improved, {len(comp.regressed)} regressed; verdict "
+        f"{comp.before.verdict} → {comp.after.verdict}", style="bold"))

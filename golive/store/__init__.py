@@ -1,0 +1,247 @@
+"""The history: every run, its results and the human sign-offs.
+
+SQLite at ``.golive/golive.db`` by default, PostgreSQL by URL; the schema is migrated with
+Alembic when the store opens. A run is written when it starts and each result as it finishes,
+so an interrupted audit keeps everything measured before the interruption.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+
+from golive.exceptions import StoreError
+from golive.results import Result
+from golive.store.schema import results as results_t
+from golive.store.schema import runs as runs_t
+from golive.store.schema import signoffs as signoffs_t
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class RunRecord:
+    id: int
+    started_at: datetime
+    target: str
+    profile: str
+    golive_version: str
+    status: str
+    label: str = ""
+    finished_at: datetime | None = None
+    git_commit: str | None = None
+    git_branch: str | None = None
+    verdict: str | None = None
+    reason: str | None = None
+    plan_path: str | None = None
+    criteria: list[dict[str, Any]] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "target": self.target,
+            "profile": self.profile,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "git_commit": self.git_commit,
+            "git_branch": self.git_branch,
+            "golive_version": self.golive_version,
+            "status": self.status,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "plan": self.plan_path,
+        }
+
+
+@dataclass
+class Signoff:
+    id: int
+    created_at: datetime
+    item: str
+    text: str
+    by: str
+    evidence: str | None = None
+    note: str | None = None
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def git_info(cwd: str | Path | None = None) -> tuple[str | None, str | None]:
+    def run(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                                 timeout=5, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip() or None if out.returncode == 0 else None
+
+    return run("rev-parse", "HEAD"), run("rev-parse", "--abbrev-ref", "HEAD")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        if self.url.startswith("sqlite:///"):
+            path = Path(self.url[len("sqlite:///"):])
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreError(f"cannot create the store folder {path.parent}: {err}") from None
+        try:
+            self.engine = sa.create_engine(self.url)
+        except (sa.exc.ArgumentError, ImportError) as err:
+            raise StoreError(f"store URL {url!r} is not usable: {err}") from None
+        self._migrate()
+
+    def _migrate(self) -> None:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except sa.exc.OperationalError as err:
+            first = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+            raise StoreError(f"cannot open the store {self.safe_url}: {first}") from None
+
+    @property
+    def safe_url(self) -> str:
+        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # runs ---------------------------------------------------------------------------------
+    def start_run(self, *, target: str, profile: str, golive_version: str, label: str = "",
+                  plan_path: str | None = None, cwd: str | Path | None = None) -> int:
+        commit, branch = git_info(cwd)
+        with self.engine.begin() as conn:
+            row = conn.execute(runs_t.insert().values(
+                started_at=datetime.now(UTC), target=target, profile=profile, label=label,
+                git_commit=commit, git_branch=branch, golive_version=golive_version,
+                status="running", plan_path=plan_path,
+            ).returning(runs_t.c.id)).one()
+        return int(row[0])
+
+    def add_result(self, run_id: int, position: int, result: Result) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(results_t.insert().values(
+                run_id=run_id, position=position, check_id=result.check, area=result.area,
+                status=str(result.status), data=_jsonable(result.to_dict()),
+            ))
+
+    def finish_run(self, run_id: int, *, status: str, verdict: str, reason: str,
+                   criteria: list[dict[str, Any]]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(runs_t.update().where(runs_t.c.id == run_id).values(
+                finished_at=datetime.now(UTC), status=status, verdict=verdict, reason=reason,
+                criteria=_jsonable(criteria),
+            ))
+
+    def list_runs(self, limit: int = 20) -> list[RunRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(runs_t).order_by(runs_t.c.id.desc()).limit(limit)
+            ).mappings().all()
+        return [self._record(dict(r)) for r in rows]
+
+    def resolve_run_id(self, ref: str | int) -> int:
+        """A run id from ``7``, ``last``, ``last~1`` (the one before) or a label."""
+        text = str(ref).strip()
+        with self.engine.connect() as conn:
+            if text.isdigit():
+                found = conn.execute(sa.select(runs_t.c.id).where(runs_t.c.id == int(text)))
+            elif text == "last" or text.startswith("last~"):
+                back = int(text[5:] or 0) if text[5:].isdigit() or text == "last" else -1
+                if back < 0:
+                    raise StoreError(f"run {text!r}: write 'last' or 'last~N'")
+                found = conn.execute(sa.select(runs_t.c.id).order_by(runs_t.c.id.desc())
+                                     .offset(back).limit(1))
+            else:
+                found = conn.execute(sa.select(runs_t.c.id).where(runs_t.c.label == text)
+                                     .order_by(runs_t.c.id.desc()).limit(1))
+            row = found.first()
+        if row is None:
+            raise StoreError(
+                f"no run {text!r} in {self.safe_url} ('golive history' lists the runs)")
+        return int(row[0])
+
+    def get_run(self, ref: str | int) -> RunRecord:
+        run_id = self.resolve_run_id(ref)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(runs_t).where(runs_t.c.id == run_id)).mappings().one()
+            rows = conn.execute(
+                sa.select(results_t.c.data).where(results_t.c.run_id == run_id)
+                .order_by(results_t.c.position)
+            ).all()
+        record = self._record(dict(row))
+        record.results = [Result.from_dict(r[0]) for r in rows]
+        return record
+
+    @staticmethod
+    def _record(row: dict[str, Any]) -> RunRecord:
+        return RunRecord(
+            id=row["id"], started_at=_aware(row["started_at"]),  # type: ignore[arg-type]
+            finished_at=_aware(row["finished_at"]), target=row["target"],
+            profile=row["profile"], label=row["label"] or "", git_commit=row["git_commit"],
+            git_branch=row["git_branch"], golive_version=row["golive_version"],
+            status=row["status"], verdict=row["verdict"], reason=row["reason"],
+            plan_path=row["plan_path"], criteria=list(row["criteria"] or []),
+        )
+
+    # sign-offs ----------------------------------------------------------------------------
+    def add_signoff(self, *, item: str, text: str, by: str, evidence: str | None = None,
+                    note: str | None = None) -> int:
+        with self.engine.begin() as conn:
+            row = conn.execute(signoffs_t.insert().values(
+                created_at=datetime.now(UTC), item=item, text=text, by=by, evidence=evidence,
+                note=note,
+            ).returning(signoffs_t.c.id)).one()
+        return int(row[0])
+
+    def signoffs(self) -> list[Signoff]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(signoffs_t).order_by(signoffs_t.c.id)).mappings().all()
+        return [Signoff(id=r["id"], created_at=_aware(r["created_at"]),  # type: ignore[arg-type]
+                        item=r["item"], text=r["text"], by=r["by"], evidence=r["evidence"],
+                        note=r["note"]) for r in rows]
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON-safe copy (NaN/inf become None, unknown objects become strings)."""
+    import json
+    import math
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+            return None
+        if isinstance(v, dict):
+            return {str(k): clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        if v is None or isinstance(v, (str, int, float, bool)):
+            return v
+        return str(v)
+
+    return json.loads(json.dumps(clean(value)))
