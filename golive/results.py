@@ -137,10 +137,12 @@ class Result:
 
     @property
     def key_figure(self) -> str:
-        """The figure a one-line report shows: the first threshold's metric, if any."""
+        """The figure a one-line report shows: the first threshold's metric, else the first."""
         for outcome in self.thresholds:
             if outcome.actual is not None:
                 return f"{outcome.metric}={format_number(outcome.actual)}"
+        for name, value in self.metrics.items():
+            return f"{name}={format_number(value)}"
         return ""
 
     def to_dict(self) -> dict[str, Any]:

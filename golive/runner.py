@@ -23,7 +23,7 @@ from golive.plan import ItemOutcome, Plan, evaluate_plan
 from golive.plugins import all_checks
 from golive.results import Measurement, Result, Status
 from golive.safety import check_target
-from golive.site import Site
+from golive.site import Site, tls_verify
 from golive.store import Store
 from golive.verdict import SLO, Gate, decide, gate, parse_slos
 
@@ -164,7 +164,7 @@ def run_audit(
     interrupted = False
     client = client_factory() if client_factory else httpx.Client(
         base_url=target, timeout=config.target.timeout_s, headers=config.target.headers,
-        verify=config.target.ca_bundle or True, follow_redirects=False,
+        verify=tls_verify(config.target.ca_bundle), follow_redirects=False,
     )
     try:
         with client:

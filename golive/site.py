@@ -6,6 +6,7 @@ Every fetch is cached for the run, so checks in several areas do not repeat the 
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from functools import cached_property
 from html.parser import HTMLParser
@@ -15,6 +16,11 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from golive.config import TargetConfig
+
+
+def tls_verify(ca_bundle: str) -> ssl.SSLContext | bool:
+    """httpx ``verify=``: the system trust store, or one that trusts ``ca_bundle`` too."""
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,8 @@ _SLO_RE = re.compile(
 
 # factor to convert a value in the key unit into the metric's base unit
 _UNITS: dict[str, dict[str, float]] = {
-    "ms": {"us": 0.001, "µs": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0},
-    "s": {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0},
+    "ms": {"": 1.0, "us": 0.001, "µs": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0},
+    "s": {"": 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0},
     "pct": {"%": 1.0, "": 1.0},
     "bytes": {
         "": 1.0, "b": 1.0, "kb": 1e3, "mb": 1e6, "gb": 1e9,
@@ -95,7 +95,10 @@ class SLO:
             metric = "p" + pmatch[1].replace(".", "") + "_ms"
         metric = _ALIASES.get(metric, metric)
         op = {"≤": "<=", "≥": ">="}.get(match["op"], match["op"])
-        return cls(text.strip(), metric, op, float(match["value"]), match["unit"], blocking)
+        slo = cls(text.strip(), metric, op, float(match["value"]), match["unit"], blocking)
+        if _metric_unit(metric) is not None:
+            slo.threshold_in(metric)  # a unit that cannot fit is an error now, not mid-run
+        return slo
 
     def candidates(self) -> list[str]:
         """Metric names this SLO may refer to, most specific first."""

@@ -120,11 +120,15 @@ class BodyLimit:
         if scope["type"] == "http":
             length = _header(scope["headers"], b"content-length")
             if length.isdigit() and int(length) > self.limit:
+                # discard the upload (never kept) so the client reads the 413, not a reset
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request" or not message.get("more_body"):
+                        break
                 body = b'{"error":"request body too large"}'
                 await send({"type": "http.response.start", "status": 413, "headers": [
                     (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close")]})
+                    (b"content-length", str(len(body)).encode())]})
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)

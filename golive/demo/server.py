@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from golive.site import tls_verify
+
 from golive.demo.flaws import parse_flaws
 
 DEFAULT_PRODUCTS = 20_000
@@ -102,7 +104,7 @@ def demo_process(flaws: str = "none", *, products: int = DEFAULT_PRODUCTS,
     sock.close()
     try:
         _wait_ready(url, proc, startup_timeout_s, redirect=bool(redirect_to),
-                    verify=ca_bundle or True)
+                    verify=tls_verify(ca_bundle or ""))
         yield RunningDemo(url, port, proc)
     finally:
         proc.terminate()
@@ -116,7 +118,7 @@ def demo_process(flaws: str = "none", *, products: int = DEFAULT_PRODUCTS,
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float, *,
-                redirect: bool, verify: str | bool) -> None:
+                redirect: bool, verify: object) -> None:
     deadline = time.monotonic() + timeout_s
     last: Exception | None = None
     while time.monotonic() < deadline:

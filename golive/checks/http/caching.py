@@ -67,35 +67,36 @@ class StaticCaching(Check):
                     conditional["If-Modified-Since"] = modified
                 revalidated = ctx.client.get(asset.url, headers=conditional).status_code
             long_lived = max_age is not None and max_age >= opts.min_max_age_s
-            no_store = "no-store" in cc
-            good = (long_lived and immutable and not no_store) or revalidated == 304
+            if "no-store" in cc:
+                long_lived = False
+            ideal = (long_lived and immutable) or revalidated == 304
             row = {
                 "path": asset.url, "kind": asset.kind,
                 "cache_control": response.headers.get("cache-control", ""),
                 "max_age_s": max_age, "immutable": immutable, "etag": bool(etag),
                 "last_modified": bool(modified), "conditional_status": revalidated,
-                "cacheable": good,
+                "cacheable": ideal or long_lived,
             }
             rows.append(row)
-            if good:
-                if long_lived and not immutable:
-                    findings.append(Finding(
-                        "Long max-age without immutable", Severity.LOW, location=asset.url,
-                        detail=row["cache_control"],
-                        fix="Add 'immutable' to fingerprinted assets to skip revalidation.",
-                    ))
+            cc_text = row["cache_control"] or "(none)"
+            if ideal:
                 continue
-            if long_lived or revalidated is not None:
-                detail = (f"Cache-Control '{row['cache_control']}'" + (
-                    f", conditional GET -> {revalidated}" if revalidated is not None else ""))
+            if long_lived:
                 findings.append(Finding(
-                    "Static asset only partly cacheable", Severity.MEDIUM, location=asset.url,
-                    detail=detail, fix=self.fix,
+                    "Long max-age without immutable", Severity.LOW, location=asset.url,
+                    detail=f"Cache-Control '{cc_text}': browsers revalidate on reload",
+                    fix="Add 'immutable' to fingerprinted assets.",
+                ))
+            elif revalidated is not None:
+                findings.append(Finding(
+                    "Validators not honoured", Severity.MEDIUM, location=asset.url,
+                    detail=f"Cache-Control '{cc_text}', conditional GET -> {revalidated}",
+                    fix="Answer If-None-Match / If-Modified-Since with 304. " + self.fix,
                 ))
             else:
                 findings.append(Finding(
                     "Static asset not cacheable", Severity.HIGH, location=asset.url,
-                    detail=f"Cache-Control '{row['cache_control'] or '(none)'}', no validator",
+                    detail=f"Cache-Control '{cc_text}', no ETag or Last-Modified",
                     fix=self.fix,
                 ))
         if not rows:

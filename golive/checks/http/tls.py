@@ -12,6 +12,7 @@ from golive.checks.http.caching import parse_cache_control
 from golive.checks.http.headers import HSTS_MIN_AGE_S
 from golive.results import Finding, Measurement, Severity
 from golive.safety import check_target
+from golive.site import tls_verify
 
 
 class TLSOptions(BaseModel):
@@ -40,7 +41,7 @@ class TLSRedirect(Check):
         plain_url = ctx.target if ctx.target.startswith("http://") else _as_http(https_url)
         findings: list[Finding] = []
         evidence: dict[str, object] = {"https_url": https_url, "http_url": plain_url}
-        verify: str | bool = cfg.ca_bundle or True
+        verify = tls_verify(cfg.ca_bundle)
         metrics: dict[str, float] = {}
         with httpx.Client(verify=verify, timeout=cfg.timeout_s) as client:
             try:
@@ -77,7 +78,7 @@ class TLSRedirect(Check):
                                    summary="TLS handshake failed")
         hsts = secure.headers.get("strict-transport-security", "")
         evidence["hsts"] = hsts
-        max_age = parse_cache_control(hsts).get("max-age")
+        max_age = parse_cache_control(hsts.replace(";", ",")).get("max-age")
         age = int(max_age) if max_age and max_age.isdigit() else 0
         metrics["hsts_max_age_s"] = float(age)
         if not hsts:

@@ -1,0 +1,27 @@
+"""Run one check the way the runner does, against a real server or an httpx fake."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from golive.checks import CheckContext
+from golive.config import CheckSettings, Config, TargetConfig
+from golive.results import Result
+from golive.runner import run_check, select_checks
+from golive.site import Site, tls_verify
+
+
+def run_one(check_id: str, url: str, *, transport: httpx.BaseTransport | None = None,
+            options: dict[str, Any] | None = None, **target: Any) -> Result:
+    config = Config(target=TargetConfig(url=url, **target))
+    if options:
+        config.checks[check_id] = CheckSettings(**options)
+    (selected,) = select_checks(config, only=[check_id])
+    client = httpx.Client(base_url=url, transport=transport, timeout=30,
+                          verify=tls_verify(config.target.ca_bundle))
+    with client:
+        ctx = CheckContext(target=url, config=config, client=client,
+                           site=Site(client, url, config.target))
+        return run_check(selected, ctx)

@@ -1,0 +1,85 @@
+"""Shared fixtures: real demo servers on loopback, stores on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from golive.config import Config, TargetConfig
+from golive.demo.server import RunningDemo, demo_process
+from golive.store import Store
+
+SMALL = {"products": 2000, "reviews": 20000}
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+SPEC = Path(__file__).resolve().parents[1] / "golive" / "data" / "phase5-task-list.md"
+
+
+@pytest.fixture(scope="session")
+def demo() -> Iterator[Callable[[str], RunningDemo]]:
+    """Start (once per flaw set) a demo shop on a free loopback port: ``demo("no_compression")``."""
+    running: dict[str, RunningDemo] = {}
+    with contextlib.ExitStack() as stack:
+        def get(flaws: str = "none") -> RunningDemo:
+            if flaws not in running:
+                running[flaws] = stack.enter_context(demo_process(flaws, **SMALL))
+            return running[flaws]
+
+        yield get
+
+
+@pytest.fixture
+def config_for() -> Callable[..., Config]:
+    def make(url: str, **target: object) -> Config:
+        return Config(target=TargetConfig(url=url, **target))  # type: ignore[arg-type]
+
+    return make
+
+
+def _pg_available() -> bool:
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[Callable[[], str]]:
+    """Create throwaway databases on the local PostgreSQL; dropped at the end of the session."""
+    if not _pg_available():
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}")
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"golive_test_{secrets.token_hex(4)}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+    yield make
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'golive.db'}")
+    else:
+        s = Store(request.getfixturevalue("pg_database")())
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(f"sqlite:///{tmp_path / 'golive.db'}")
+    yield s
+    s.close()
