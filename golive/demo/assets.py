@@ -57,7 +57,7 @@ JS = """
 def _big_bundle() -> str:
     """A 'vendor' bundle of the kind that ships a whole library for one button."""
     parts = [JS]
-    for i in range(6000):
+    for i in range(11000):
         parts.append(
             f"function vendorHelper{i}(a,b){{var r=[];for(var k=0;k<a.length;k++)"
             f"{{r.push((a[k]*{i % 97}+b)%{1 + i % 89});}}return r.join('-');}}\n")

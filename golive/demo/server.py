@@ -50,10 +50,16 @@ def serve(*, flaws: str | None, host: str = "127.0.0.1", port: int = 8000,
             print(f"golive demo: seeded {products} products and {reviews} reviews in "
                   f"{took:.1f}s; flaws: {', '.join(sorted(chosen)) or 'none'}", flush=True)
         app = create_app(ShopSettings(chosen, engine))
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning",
+                            server_header="leaky_errors" in chosen, ssl_certfile=certfile,
+                            ssl_keyfile=keyfile, access_log=False)
     try:
-        uvicorn.run(app, host=host, port=port, fd=fd, log_level="warning",
-                    server_header="leaky_errors" in chosen, ssl_certfile=certfile,
-                    ssl_keyfile=keyfile, access_log=False)
+        if fd is None:
+            uvicorn.Server(config).run()
+        else:
+            # socket(fileno=) reads the real family (uvicorn's own fd= assumes AF_UNIX, which
+            # leaves Nagle on and adds ~40 ms to small responses)
+            uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
     finally:
         if workdir is not None:
             workdir.cleanup()

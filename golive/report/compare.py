@@ -46,12 +46,19 @@ class MetricChange:
         """'better', 'worse', 'same' or '' when unknown."""
         if self.change is None:
             return ""
-        if self.change == 0:
+        if self.change == 0 or self._within_noise():
             return "same"
         lower = lower_is_better(self.metric)
         if lower is None:
             return ""
         return "better" if (self.change < 0) == lower else "worse"
+
+    def _within_noise(self) -> bool:
+        """Latencies move by small amounts between any two runs: call a change only when it
+        exceeds max(5 %, 2 ms), the rule golive uses for load-test regressions."""
+        if not self.metric.endswith("_ms") or self.before is None or self.change is None:
+            return False
+        return abs(self.change) <= max(0.05 * abs(self.before), 2.0)
 
     def to_dict(self) -> dict[str, Any]:
         return {"check": self.check, "metric": self.metric, "before": self.before,

@@ -1,0 +1,119 @@
+"""The demo shop and `golive demo` end to end."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from golive.cli import cli
+from golive.demo.flaws import FLAWS, parse_flaws
+from golive.demo.server import RunningDemo, demo_process
+from golive.exceptions import UsageError
+from tests.conftest import SMALL
+
+Demo = Callable[[str], RunningDemo]
+
+
+def test_parse_flaws() -> None:
+    assert parse_flaws("all") == frozenset(FLAWS)
+    assert parse_flaws("none") == frozenset()
+    assert parse_flaws("n_plus_one, slow_endpoint") == {"n_plus_one", "slow_endpoint"}
+    with pytest.raises(UsageError, match="unknown demo flaw n_plus_two"):
+        parse_flaws("n_plus_two")
+
+
+def test_shop_api(demo: Demo) -> None:
+    url = demo("none").url
+    with httpx.Client(base_url=url) as c:
+        page = c.get("/api/products", params={"limit": 5}).json()
+        assert len(page["items"]) == 5 and page["total"] == SMALL["products"]
+        assert page["items"][0]["category"]["name"]
+        detail = c.get("/api/products/7").json()
+        assert detail["id"] == 7 and len(detail["reviews"]) <= 10
+        assert c.get("/api/products/999999").status_code == 404
+        assert c.get("/api/search", params={"q": "Product 1"}).json()["items"]
+        order = c.post("/api/orders", json={"email": "a@b.c",
+                                            "items": [{"product_id": 3, "qty": 2}]})
+        assert order.status_code == 201 and order.json()["total_cents"] > 0
+        bad = c.post("/api/orders", json={"email": "a@b.c",
+                                          "items": [{"product_id": 10**8, "qty": 1}]})
+        assert bad.status_code == 422
+        login = c.post("/api/login", json={"email": "demo@example.com", "password": "demo"})
+        assert login.status_code == 200
+        assert "httponly" in login.headers["set-cookie"].lower()
+        spec = c.get("/openapi.json").json()
+        assert "/api/orders" in spec["paths"]
+        home = c.get("/")
+        assert "<script" in home.text and 'loading="lazy"' in home.text
+
+
+def test_rate_limit_and_its_flaw(demo: Demo) -> None:
+    def burst(url: str) -> list[httpx.Response]:
+        with httpx.Client(base_url=url) as c:
+            return [c.post("/api/login", json={"email": "x@y.z", "password": "no"})
+                    for _ in range(15)]
+
+    limited = burst(demo("none").url)
+    first = next(i for i, r in enumerate(limited) if r.status_code == 429)
+    assert {r.status_code for r in limited[:first]} <= {401}
+    assert int(limited[first].headers["retry-after"]) >= 1
+    assert limited[0].headers["ratelimit-limit"] == "10"
+    assert 429 not in [r.status_code for r in burst(demo("no_rate_limit").url)]
+
+
+def test_flaws_change_what_the_shop_serves(demo: Demo) -> None:
+    with httpx.Client(base_url=demo("big_bundle,unoptimized_images").url) as bad, \
+            httpx.Client(base_url=demo("none").url) as good:
+        def sizes(c: httpx.Client) -> dict[str, int]:
+            from golive.site import _AssetParser
+
+            p = _AssetParser()
+            p.feed(c.get("/").text)
+            return {a.kind + a.url[-5:]: len(c.get(a.url).content) for a in p.assets}
+
+        b, g = sizes(bad), sizes(good)
+        assert sum(v for k, v in b.items() if k.startswith("script")) > 1_000_000
+        assert sum(v for k, v in g.items() if k.startswith("script")) < 5_000
+        assert any(k.endswith(".png") for k in b) and any(k.endswith("webp") for k in g)
+    with httpx.Client(base_url=demo("slow_endpoint").url, timeout=10) as c:
+        r = c.get("/api/search", params={"q": "Product"})
+        assert r.elapsed.total_seconds() >= 0.6
+
+
+@pytest.mark.postgres
+def test_shop_on_postgresql(pg_database: Callable[[], str]) -> None:
+    url = pg_database()
+    with demo_process("n_plus_one,missing_index", db_url=url, **SMALL) as shop:
+        page = httpx.get(shop.url + "/api/products", params={"limit": 3}).json()
+        assert len(page["items"]) == 3
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM shop_reviews").fetchone() == (
+            SMALL["reviews"],)
+        indexes = {r[0] for r in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'shop_reviews'")}
+    assert "ix_shop_reviews_product" not in indexes  # the missing_index flaw
+
+
+def test_golive_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = f"sqlite:///{tmp_path / 'h.db'}"
+    r = CliRunner().invoke(cli, ["demo", "--products", str(SMALL["products"]), "--reviews",
+                                 str(SMALL["reviews"]), "--store", store, "--plan-out",
+                                 "plan.md"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert "Baseline: the shop with every flaw on" in r.output
+    assert "compare run 1 → run 2" in r.output
+    assert "verdict not-ready → ready" in r.output
+    html = (tmp_path / "golive-report.html").read_text()
+    assert "Baseline" in html and "Tuned" in html and "What changed" in html
+    assert "<svg" in html
+    assert "| Total Subtasks | 98 |" in (tmp_path / "plan.md").read_text()
+    hist = json.loads(CliRunner().invoke(cli, ["history", "--json", "--store", store]).output)
+    assert [(h["label"], h["verdict"]) for h in hist] == [
+        ("demo-tuned", "ready"), ("demo-baseline", "not-ready")]

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+
+from rich.console import Console
+
+from golive.report import (
+    compare_runs,
+    print_comparison,
+    print_run,
+    render_html,
+    render_junit,
+    report_dict,
+)
+from golive.report.compare import lower_is_better
+from golive.results import Finding, Result, Severity, SLOOutcome, Status
+from golive.store import RunRecord
+
+
+def _run(run_id: int, compressed: float, status: Status) -> RunRecord:
+    return RunRecord(
+        id=run_id, started_at=datetime(2026, 11, 28, tzinfo=UTC), target="http://127.0.0.1:1",
+        profile="quick", golive_version="0.1.0", status="complete",
+        verdict="ready" if status is Status.PASS else "not-ready", reason="r",
+        criteria=[{"task": "T-1", "key": "T-1:criteria:1", "kind": "criterion",
+                   "text": "Compression <on>", "check": "http.compression", "slo": [],
+                   "status": str(status), "note": "n"}],
+        results=[
+            Result(check="http.compression", area="http", title="Compression", status=status,
+                   summary="s", metrics={"compressed_pct": compressed, "bytes": 1000.0},
+                   findings=[Finding("Uncompressed <b>", Severity.HIGH, "/", "d", "f")]
+                   if status is Status.FAIL else [],
+                   thresholds=[SLOOutcome("compressed_pct >= 100%", "compressed_pct",
+                                          compressed, compressed >= 100)], fix="gzip it"),
+            Result(check="http.tls", area="http", title="TLS", status=Status.SKIPPED,
+                   reason="needs a TLS endpoint"),
+            Result(check="http.health", area="http", title="Health", status=Status.ERROR,
+                   reason="boom", evidence={"traceback": "Traceback ..."}),
+        ])
+
+
+def test_json_report_schema() -> None:
+    d = report_dict(_run(1, 0, Status.FAIL))
+    assert d["schema"] == "golive.report/1"
+    assert d["verdict"] == "not-ready" and d["exit_code"] == 1
+    assert set(d["results"][0]) >= {"check", "area", "status", "summary", "metrics",
+                                    "findings", "evidence"}
+    assert set(d["results"][0]["findings"][0]) == {"title", "severity", "location", "detail",
+                                                   "fix"}
+    assert set(d["criteria"][0]) >= {"task", "text", "check", "status"}
+    assert d["counts"]["fail"] == 1 and d["counts"]["skipped"] == 1
+
+
+def test_junit() -> None:
+    root = ET.fromstring(render_junit(_run(1, 0, Status.FAIL)))
+    assert (root.get("tests"), root.get("failures"), root.get("errors"),
+            root.get("skipped")) == ("3", "1", "1", "1")
+    case = root.find("testsuite/testcase[@name='http.compression']")
+    assert case is not None and case.find("failure") is not None
+
+
+def test_html_is_self_contained_and_escaped() -> None:
+    before, after = _run(1, 0, Status.FAIL), _run(2, 100, Status.PASS)
+    html = render_html([("Before", before), ("After", after)], compare_runs(before, after))
+    assert "<script" not in html
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
+    assert "Uncompressed &lt;b&gt;" in html and "Compression &lt;on&gt;" in html
+    assert html.count("<svg") >= 3
+    assert "What changed: run 1 → run 2" in html
+
+
+def test_terminal_output() -> None:
+    console = Console(file=__import__("io").StringIO(), width=100, color_system=None)
+    print_run(console, _run(1, 0, Status.FAIL))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert text.index("http.compression") < text.index("http.tls")  # failures first
+    assert "fix: gzip it" in text and "needs a TLS endpoint" in text
+    assert "Verdict: NOT-READY" in text
+    console = Console(file=__import__("io").StringIO(), width=100, color_system=None)
+    print_comparison(console, compare_runs(_run(1, 0, Status.FAIL), _run(2, 100, Status.PASS)))
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "1 check(s) improved, 0 regressed" in out
+
+
+def test_compare_directions() -> None:
+    comp = compare_runs(_run(1, 0, Status.FAIL), _run(2, 100, Status.PASS))
+    m = {x.metric: x for x in comp.metrics}
+    assert m["compressed_pct"].direction == "better"
+    assert m["bytes"].direction == "same"
+    assert [s.check for s in comp.improved] == ["http.compression"]
+    assert lower_is_better("p95_ms") and lower_is_better("error_rate_pct")
+    assert lower_is_better("rps") is False and lower_is_better("users") is None
+
+
+def test_small_latency_changes_are_noise() -> None:
+    from golive.report.compare import MetricChange
+
+    assert MetricChange("c", "latency_ms", 3.3, 3.9).direction == "same"
+    assert MetricChange("c", "latency_ms", 100, 104).direction == "same"
+    assert MetricChange("c", "latency_ms", 100, 110).direction == "worse"
+    assert MetricChange("c", "latency_ms", 10, 5).direction == "better"

@@ -1,0 +1,269 @@
+"""The command line: every exit code, bad input, history commands. Real servers on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from golive.cli import cli
+from golive.demo.server import RunningDemo
+from tests.conftest import SPEC
+
+Demo = Callable[[str], RunningDemo]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def _store_arg(tmp_path: Path) -> list[str]:
+    return ["--store", f"sqlite:///{tmp_path / 'h.db'}"]
+
+
+def test_ready_target_exits_0_and_writes_every_report(run: Callable[..., Result], demo: Demo,
+                                                      tmp_path: Path) -> None:
+    r = run("audit", "--target", demo("none").url, "--plan", str(SPEC), "--json", "r.json",
+            "--html", "r.html", "--junit", "r.xml", "--plan-out", "plan.md",
+            *_store_arg(tmp_path))
+    assert r.exit_code == 0, r.output
+    assert "Verdict: READY" in r.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["schema"] == "golive.report/1"
+    assert report["verdict"] == "ready" and report["exit_code"] == 0
+    assert {"id", "target", "git_commit", "golive_version", "profile"} <= set(report["run"])
+    checks = {x["check"]: x for x in report["results"]}
+    assert checks["http.health"]["status"] == "pass"
+    assert checks["http.health"]["metrics"]["latency_ms"] > 0
+    crit = {(c["task"], c["text"]): c for c in report["criteria"]}
+    assert crit[("PHASE5-005", "Health checks functional")]["status"] == "pass"
+    assert crit[("PHASE5-005", "Health checks functional")]["check"] == "http.health"
+    assert crit[("PHASE5-001", "Baseline metrics documented")]["status"] == "manual"
+    suites = ET.parse(tmp_path / "r.xml").getroot()
+    assert suites.tag == "testsuites" and int(suites.get("tests", 0)) == len(report["results"])
+    assert "<script" not in (tmp_path / "r.html").read_text()
+    plan = (tmp_path / "plan.md").read_text()
+    assert "- Health checks functional _(golive run 1: ✅ pass" in plan
+    assert "| Total Subtasks | 98 |" in plan
+
+
+def test_flawed_target_exits_1(run: Callable[..., Result], demo: Demo, tmp_path: Path) -> None:
+    r = run("audit", "--target", demo("no_compression").url, "--only", "http",
+            *_store_arg(tmp_path))
+    assert r.exit_code == 1, r.output
+    assert "http.compression" in r.output and "NOT-READY" in r.output
+    assert "fix: Enable gzip and brotli" in r.output
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_target_is_an_error_result_exit_3(run: Callable[..., Result],
+                                                      tmp_path: Path) -> None:
+    r = run("audit", "--target", f"http://127.0.0.1:{_closed_port()}", "--json", "r.json",
+            *_store_arg(tmp_path))
+    assert r.exit_code == 3, r.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["verdict"] == "incomplete"
+    assert {x["status"] for x in report["results"]} == {"error"}
+    assert "target unreachable" in report["results"][0]["reason"]
+
+
+def test_strict_turns_inconclusive_into_exit_3(run: Callable[..., Result], demo: Demo,
+                                               tmp_path: Path) -> None:
+    (tmp_path / "golive.toml").write_text(
+        '[checks."http.health"]\nslo = ["ready_ms < 5ms"]\n', encoding="utf-8")
+    args = ["audit", "--target", demo("none").url, *_store_arg(tmp_path)]
+    lenient = run(*args)
+    assert lenient.exit_code == 0, lenient.output
+    assert "inconclusive" in lenient.output
+    strict = run(*args, "--strict")
+    assert strict.exit_code == 3, strict.output
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "message"),
+    [
+        ({}, ["--config", "nope.toml"], "nope.toml: config file not found"),
+        ({"golive.toml": "[target]\nurll = 'x'\n"}, [], "[target] unknown key 'urll'"),
+        ({"golive.toml": "[audit]\nprofile = 'fast'\n"}, [], "[audit] key 'profile'"),
+        ({"golive.toml": "[target\n"}, [], "golive.toml: not valid TOML"),
+        ({"golive.toml": '[checks."http.health"]\nsamplez = 3\n'}, [],
+         "[checks.\"http.health\"] unknown key 'samplez'"),
+        ({"golive.toml": '[checks."http.nope"]\n'}, [], "names no installed check"),
+        ({"golive.toml": '[checks."http.health"]\nslo = ["latency_ms < 5%"]\n'}, [],
+         "unit '%' does not fit metric 'latency_ms'"),
+        ({"bad.md": "## Tasks\n### T-1: A\n- **Subtasks**:\n  - [?] x\n"},
+         ["--plan", "bad.md"], "bad.md:4: malformed checkbox '[?]'"),
+        ({}, ["--plan", "missing.md"], "missing.md:0: plan file not found"),
+        ({}, ["--only", "httq"], "unknown area or check httq"),
+        ({}, ["--json", "no/such/dir/r.json"], "--json no/such/dir/r.json: folder"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(run: Callable[..., Result], tmp_path: Path,
+                                          files: dict[str, str], args: list[str],
+                                          message: str) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    r = run("audit", "--target", f"http://127.0.0.1:{_closed_port()}", *args,
+            *_store_arg(tmp_path))
+    assert r.exit_code == 2, r.output
+    assert message in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.output
+
+
+def test_non_loopback_target_is_refused_unless_allowed(run: Callable[..., Result],
+                                                       tmp_path: Path) -> None:
+    r = run("audit", "--target", "http://192.0.2.10:8080", *_store_arg(tmp_path))
+    assert r.exit_code == 2
+    assert "not loopback" in r.stderr and "allow_targets" in r.stderr
+    assert not (tmp_path / "h.db").exists() or "192.0.2.10" not in run(
+        "history", *_store_arg(tmp_path)).output
+
+
+def test_no_target_at_all(run: Callable[..., Result], tmp_path: Path) -> None:
+    r = run("audit", *_store_arg(tmp_path))
+    assert r.exit_code == 2 and "no target" in r.stderr
+
+
+class _Slow(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/openapi.json":
+            time.sleep(20)  # bounded: longer than the test waits
+        body = b'{"status": "ok"}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def slow_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_ctrl_c_keeps_the_partial_run_exit_130(slow_server: str, tmp_path: Path) -> None:
+    store = _store_arg(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "golive", "audit", "--target", slow_server, *store],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "COLUMNS": "120"})
+    assert proc.stderr is not None
+    for line in proc.stderr:  # plain progress lines: not a terminal
+        if "http.health" in line:
+            break
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, _err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out
+    shown = subprocess.run([sys.executable, "-m", "golive", "show", "last", "--json", *store],
+                           cwd=tmp_path, capture_output=True, text=True, check=True)
+    run = json.loads(shown.stdout)
+    assert run["run"]["status"] == "interrupted"
+    assert [r["check"] for r in run["results"]] == ["http.health"]
+    assert run["results"][0]["status"] == "pass"
+
+
+def test_history_show_compare(run: Callable[..., Result], demo: Demo, tmp_path: Path) -> None:
+    store = _store_arg(tmp_path)
+    assert run("audit", "--target", demo("no_security_headers").url, "--label", "before",
+               *store).exit_code == 1
+    assert run("audit", "--target", demo("none").url, "--label", "after", *store).exit_code == 0
+    hist = json.loads(run("history", "--json", *store).output)
+    assert [(h["label"], h["verdict"]) for h in hist] == [("after", "ready"),
+                                                          ("before", "not-ready")]
+    assert "before" in run("history", *store).output
+    shown = json.loads(run("show", "before", "--json", *store).output)
+    assert shown["verdict"] == "not-ready"
+    comp = json.loads(run("compare", "before", "after", "--json", *store).output)
+    headers = [m for m in comp["metrics"] if m["check"] == "http.security_headers"]
+    assert headers[0]["metric"] == "missing_headers"
+    assert headers[0]["before"] > 0 and headers[0]["after"] == 0
+    assert headers[0]["direction"] == "better"
+    text = run("compare", "1", "2", *store).output
+    assert "missing_headers" in text and "improved" in text
+    missing = run("show", "42", *store)
+    assert missing.exit_code == 2 and "no run '42'" in missing.stderr
+
+
+def test_signoff_then_audit_counts_it(run: Callable[..., Result], demo: Demo,
+                                      tmp_path: Path) -> None:
+    store = _store_arg(tmp_path)
+    ok = run("signoff", "Team trained on procedures", "--by", "dana", "--evidence",
+             "https://wiki.example/training", "--plan", str(SPEC), *store)
+    assert ok.exit_code == 0, ok.output
+    assert "PHASE5-010:criteria:4" in ok.output
+    bad = run("signoff", "documented", "--by", "dana", "--plan", str(SPEC), *store)
+    assert bad.exit_code == 2 and "no single item" in bad.stderr
+    r = run("audit", "--target", demo("none").url, "--plan", str(SPEC), "--json", "r.json",
+            *store)
+    crit = {c["key"]: c for c in json.loads((tmp_path / "r.json").read_text())["criteria"]}
+    assert crit["PHASE5-010:criteria:4"]["status"] == "pass"
+    assert "signed off by dana" in crit["PHASE5-010:criteria:4"]["note"]
+    assert r.exit_code == 0
+
+
+def test_init_and_plan_show(run: Callable[..., Result], tmp_path: Path) -> None:
+    assert run("init").exit_code == 0
+    assert (tmp_path / "golive.toml").exists() and (tmp_path / "phase5-plan.md").exists()
+    again = run("init")
+    assert again.exit_code == 2 and "--force" in again.stderr
+    assert run("init", "--force").exit_code == 0
+    shown = run("plan", "show", "phase5-plan.md", "--json")
+    data = json.loads(shown.output)
+    assert data["stats"] == {
+        "tasks": 10, "by_priority": {"Critical": 4, "High": 5, "Medium": 1},
+        "by_status": {"Pending": 10}, "subtasks": 98, "subtasks_done": 0, "criteria": 57,
+        "checklist_items": 25, "checklist_done": 0}
+    task = data["tasks"][1]
+    assert {"id", "title", "status", "priority", "subtasks", "criteria"} <= set(task)
+    assert task["criteria"][0]["check"] == "load.latency"
+    assert task["criteria"][4]["check"] is None
+    assert data["checklist"][0]["category"] == "Performance"
+    assert data["summary"]["drift"][0]["written"] == "80+"
+    text = run("plan", "show", "phase5-plan.md").output
+    assert "summary table disagrees" in text and "PHASE5-010" in text
+
+
+def test_plan_show_malformed(run: Callable[..., Result], tmp_path: Path) -> None:
+    (tmp_path / "p.md").write_text("## Tasks\n\n### nothing here\n", encoding="utf-8")
+    r = run("plan", "show", "p.md")
+    assert r.exit_code == 2 and r.stderr.startswith("golive: error: p.md:3: task heading")
+
+
+def test_version_and_checks(run: Callable[..., Result]) -> None:
+    assert run("--version").output.startswith("golive, version")
+    out = run("checks").output
+    assert "http.health" in out and "http.tls" in out
