@@ -20,11 +20,12 @@ demo: install
 	$(BIN)/golive demo
 
 test: install
+	$(BIN)/ruff check golive tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check golive tests bench
-	$(BIN)/ruff format --check golive tests bench
 
 typecheck: install
 	$(BIN)/mypy

@@ -150,7 +150,7 @@ def test_no_target_at_all(run: Callable[..., Result], tmp_path: Path) -> None:
 
 
 class _Slow(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/openapi.json":
             time.sleep(20)  # bounded: longer than the test waits
         body = b'{"status": "ok"}'

@@ -83,14 +83,12 @@ def seed(engine: sa.Engine, *, n_products: int, n_reviews: int,
     metadata.drop_all(engine)
     metadata.create_all(engine)
     np_, nr = int(n_products), int(n_reviews)
-    source = "seq" if dialect == "sqlite" else f"generate_series(1, {{n}}) AS seq(i)"
+    source = "seq" if dialect == "sqlite" else "generate_series(1, {n}) AS seq(i)"
     with engine.begin() as conn:
         conn.execute(categories.insert(), [{"id": i + 1, "name": n}
                                            for i, n in enumerate(CATEGORY_NAMES)])
         conn.execute(sa.text(
-            ("INSERT INTO shop_products (id, name, category_id, price_cents, description) "
-             if dialect != "sqlite" else
-             "INSERT INTO shop_products (id, name, category_id, price_cents, description) ")
+            "INSERT INTO shop_products (id, name, category_id, price_cents, description) "
             + _seq(dialect, np_)
             + "SELECT i, 'Product ' || i, 1 + (i % 20), 199 + ((i * 7919) % 20000), "
               "'A sturdy, well-made item number ' || i || ' for everyday use.' "

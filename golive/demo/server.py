@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -15,9 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from golive.site import tls_verify
-
 from golive.demo.flaws import parse_flaws
+from golive.site import tls_verify
 
 DEFAULT_PRODUCTS = 20_000
 DEFAULT_REVIEWS = 200_000
@@ -124,7 +124,7 @@ def demo_process(flaws: str = "none", *, products: int = DEFAULT_PRODUCTS,
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float, *,
-                redirect: bool, verify: object) -> None:
+                redirect: bool, verify: ssl.SSLContext | bool) -> None:
     deadline = time.monotonic() + timeout_s
     last: Exception | None = None
     while time.monotonic() < deadline:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping as MappingT
+from collections.abc import Iterable
+from collections.abc import Mapping as MappingT
 from dataclasses import dataclass
 from typing import Any
 

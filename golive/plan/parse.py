@@ -57,7 +57,8 @@ def parse_plan(path: str | Path) -> Plan:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PlanError(str(path), 0, "plan file not found (create one with 'golive init')") from None
+        raise PlanError(str(path), 0,
+                        "plan file not found (create one with 'golive init')") from None
     except (OSError, UnicodeDecodeError) as err:
         raise PlanError(str(path), 0, f"cannot read the plan: {err}") from None
     return parse_text(text, str(path))

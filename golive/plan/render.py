@@ -53,7 +53,8 @@ def render_plan(plan: Plan, outcomes: Iterable[ItemOutcome] = (),
             line = lines[status_field.line - 1]
             m = FIELD.match(line)
             if m:
-                lines[status_field.line - 1] = line[: m.start("value")] + derived + line[m.end("value"):]
+                head, tail = line[: m.start("value")], line[m.end("value"):]
+                lines[status_field.line - 1] = head + derived + tail
                 status_field.value = derived
 
     expected = updated.expected_summary() if update_summary else {}

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 
 from golive import __version__
 from golive.report.compare import Comparison
@@ -37,9 +36,9 @@ def _run_view(run: RunRecord, title: str) -> dict[str, Any]:
         "run": run,
         "title": title,
         "areas": areas,
-        "chart": Markup(stacked_bar(_counts([str(r.status) for r in run.results]))),
+        "chart": stacked_bar(_counts([str(r.status) for r in run.results])),
         "criteria": criteria,
-        "criteria_chart": Markup(stacked_bar(_counts([c["status"] for c in run.criteria])))
+        "criteria_chart": stacked_bar(_counts([c["status"] for c in run.criteria]))
         if run.criteria else None,
     }
 
@@ -55,7 +54,7 @@ def render_html(runs: list[tuple[str, RunRecord]], comparison: Comparison | None
                 and m.before != m.after]
         compare_view = {
             "c": comparison,
-            "chart": Markup(before_after_bars(rows)) if rows else None,
+            "chart": before_after_bars(rows) if rows else None,
         }
     return _env.get_template("report.html.j2").render(
         title=title, views=[_run_view(r, t) for t, r in runs], compare=compare_view,

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from golive.checks import Check
 from golive.results import Result
@@ -20,7 +27,7 @@ class ProgressEvents(Events):
         self.total = 0
         self.done = 0
         self.progress: Progress | None = None
-        self.task = None
+        self.task: TaskID | None = None
 
     def started(self, run_id: int, total: int) -> None:
         self.total = total

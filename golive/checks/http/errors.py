@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -57,7 +58,8 @@ class ErrorHygiene(Check):
                 ("oversized body", "POST", post, {"Content-Type": "application/json"},
                  b'{"pad": "' + b"x" * opts.oversized_bytes + b'"}', (413,)),
             ]
-        rows, findings = [], []
+        rows: list[dict[str, Any]] = []
+        findings: list[Finding] = []
         n5xx = leaks = 0
         for name, method, path, headers, body, ideal in probes:
             try:

@@ -21,7 +21,7 @@ class SecurityHeaders(Check):
 
     def run(self, ctx: CheckContext) -> Measurement:
         site = ctx.site
-        paths = ["/"] + site.list_endpoints[:1]
+        paths = ["/", *site.list_endpoints[:1]]
         https = ctx.target.startswith("https://")
         findings: list[Finding] = []
         seen: dict[str, dict[str, str]] = {}

@@ -49,7 +49,8 @@ class Pagination(Check):
                 "no list endpoint declared or found in the OpenAPI document",
                 enable="list them in [target] list_endpoints",
             )
-        rows, findings = [], []
+        rows: list[dict[str, Any]] = []
+        findings: list[Finding] = []
         for path in endpoints:
             param = self._size_param(ctx, path)
             sep = "&" if "?" in path else "?"
