@@ -36,8 +36,10 @@ def run_demo(console: Console, err: Console, *, store: Store, html_out: str,
                 outcome = run_audit(target=shop.url, config=config, store=store, plan=plan,
                                     label=f"demo-{label}", events=events)
         record = store.get_run(outcome.run_id)
-        runs.append((title, record, outcome))
         print_run(console, record, title=f"{title} · run {record.id}")
+        if outcome.interrupted:  # the partial run is stored; do not start the next one
+            raise KeyboardInterrupt
+        runs.append((title, record, outcome))
     (_, before, _), (_, after, tuned) = runs
     comparison = compare_runs(before, after)
     print_comparison(console, comparison)

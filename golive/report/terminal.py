@@ -40,14 +40,14 @@ def print_run(console: Console, run: RunRecord, *, title: str = "") -> None:
     for area in areas:
         console.print(Text(f"area {area}", style="bold underline"))
         for r in sorted(by_area[area], key=lambda r: STATUS_ORDER[r.status]):
+            label, style = STYLE[r.status]
             line = Text("  ")
-            line.append_text(status_text(r.status).copy())
-            line.pad_right(17 - len(line.plain) + 2)
+            line.append(label.ljust(15), style=style)
             line.append(r.check.ljust(width), style="bold")
             line.append(_figures(r))
             console.print(line)
             for detail, style in _details(r):
-                console.print(Text(" " * 19 + detail, style=style), overflow="fold")
+                console.print(Text(" " * 17 + detail, style=style), overflow="fold")
     if run.criteria:
         _print_plan(console, run)
     counts = Counter(r.status for r in run.results)
