@@ -122,11 +122,13 @@ def plan_show(file: str, as_json: bool, config_path: str | None) -> None:
 @click.option("--strict", is_flag=True, default=None,
               help="Exit 3 when any check errored or was inconclusive.")
 @click.option("--label", default="", help="A name for this run (e.g. 'baseline').")
+@click.option("--baseline", metavar="NAME|last|FILE", help="Compare load figures with this run.")
+@click.option("--fail-on-regression", is_flag=True, help="A load regression exits 1.")
 @store_option
 def audit(target: str | None, config_path: str | None, plan_path: str | None, only: str,
           profile: str | None, json_out: str | None, html_out: str | None,
           junit_out: str | None, plan_out: str | None, strict: bool | None, label: str,
-          store_url: str | None) -> None:
+          baseline: str | None, fail_on_regression: bool, store_url: str | None) -> None:
     """Measure the target, decide every check and plan item, store the run, gate CI."""
     from golive.plan import parse_plan
     from golive.report.output import write_outputs
@@ -145,11 +147,13 @@ def audit(target: str | None, config_path: str | None, plan_path: str | None, on
     if plan_out and parsed is None:
         raise UsageError("--plan-out needs a plan: pass --plan FILE or set [plan] file")
     store = _store(config, store_url)
+    base = _baseline(store, config, baseline, fail_on_regression)
     console = _console()
     with progress_events(_console(stderr=True)) as events:
         outcome = run_audit(target=target.rstrip("/"), config=config, store=store,
                             only=[a for a in only.split(",") if a], profile=profile,
-                            strict=strict, plan=parsed, label=label, events=events)
+                            strict=strict, plan=parsed, label=label, events=events,
+                            baseline=base)
     run = store.get_run(outcome.run_id)
     from golive.report import print_run
 
@@ -158,6 +162,31 @@ def audit(target: str | None, config_path: str | None, plan_path: str | None, on
     write_outputs(run, outcome, parsed, exit_code=int(code), json_out=json_out,
                   html_out=html_out, junit_out=junit_out, plan_out=plan_out, echo=click.echo)
     sys.exit(int(code))
+
+
+def _baseline(store: Any, config: Config, ref: str | None, fail: bool) -> Any:
+    """The baseline run (a name, a run reference or a report file), and the regression
+    check's severity (--fail-on-regression makes it blocking)."""
+    from golive.config import CheckSettings
+    from golive.store import run_from_report
+
+    if fail:
+        if not ref:
+            raise UsageError("--fail-on-regression needs --baseline NAME|last|FILE")
+        settings = config.checks.get("load.regression") or CheckSettings()
+        settings.severity = "blocking"
+        config.checks["load.regression"] = settings
+    if not ref:
+        return None
+    path = Path(ref)
+    if path.suffix == ".json" or path.is_file():
+        try:
+            return run_from_report(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise UsageError(f"--baseline {ref}: no such file") from None
+        except (ValueError, KeyError) as err:
+            raise UsageError(f"--baseline {ref}: not a golive JSON report ({err})") from None
+    return store.baseline_run(ref)
 
 
 # --- history -----------------------------------------------------------------------------
@@ -212,6 +241,43 @@ def compare(run_a: str, run_b: str, as_json: bool, config_path: str | None,
         print_comparison(_console(), comparison)
 
 
+# --- baseline ----------------------------------------------------------------------------
+@cli.group()
+def baseline() -> None:
+    """Name runs to compare later runs with (`--baseline NAME`)."""
+
+
+@baseline.command("save")
+@click.argument("name")
+@click.option("--run", "run_ref", default="last", show_default=True,
+              help="The run to keep (an id, 'last' or a label).")
+@click.option("--file", "file_out", metavar="FILE",
+              help="Also write it as a JSON report for CI (default .golive/baselines/NAME.json).")
+@config_option
+@store_option
+def baseline_save(name: str, run_ref: str, file_out: str | None, config_path: str | None,
+                  store_url: str | None) -> None:
+    """Keep a run as the baseline NAME, in the history and as a file."""
+    from golive.report import report_json
+
+    config = _config(config_path)
+    store = _store(config, store_url)
+    run_id = store.save_baseline(name, run_ref)
+    path = Path(file_out) if file_out else config.resolve(".golive") / "baselines" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report_json(store.get_run(run_id)), encoding="utf-8")
+    click.echo(f"baseline {name!r} = run {run_id}; wrote {path}")
+
+
+@baseline.command("list")
+@config_option
+@store_option
+def baseline_list(config_path: str | None, store_url: str | None) -> None:
+    """List the named baselines."""
+    for name, run_id, created in _store(_config(config_path), store_url).baselines():
+        click.echo(f"{name:20} run {run_id:<6} saved {created:%Y-%m-%d %H:%M} UTC")
+
+
 # --- signoff -----------------------------------------------------------------------------
 @cli.command()
 @click.argument("item")
@@ -252,6 +318,184 @@ def list_checks() -> None:
     for check_id, cls in all_checks().items():
         slo = ", ".join(cls.slo) or "findings decide"
         click.echo(f"{check_id:24} {cls.title}  [{cls.severity}; {slo}]")
+
+
+# --- load --------------------------------------------------------------------------------
+def _load_settings(config: Config, scenario: str | None, overrides: dict[str, Any]) -> None:
+    """Fold a scenario file and command-line values into [checks."load.latency"]."""
+    import tomllib
+
+    from golive.config import CheckSettings
+
+    current = config.checks.get("load.latency")
+    merged: dict[str, Any] = current.model_dump() if current else {}
+    merged.update(current.options if current else {})
+    if scenario:
+        try:
+            merged.update(tomllib.loads(Path(scenario).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise UsageError(f"--scenario {scenario}: no such file") from None
+        except tomllib.TOMLDecodeError as err:
+            raise UsageError(f"--scenario {scenario}: not valid TOML: {err}") from None
+    merged.update({k: v for k, v in overrides.items() if v is not None})
+    config.checks["load.latency"] = CheckSettings(**merged)
+
+
+def _load_options(config: Config, profile: str) -> Any:
+    from pydantic import ValidationError
+
+    from golive.checks.load.spec import LoadOptions, resolved
+    from golive.config import describe_validation_error
+    from golive.exceptions import ConfigError
+
+    settings = config.checks["load.latency"]
+    try:
+        return resolved(LoadOptions.model_validate(settings.options), profile)
+    except ValidationError as err:
+        raise ConfigError(f"load scenario: {describe_validation_error(err)}") from None
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--target", metavar="URL", help="Service to load (default: [target] url).")
+@config_option
+@click.option("--users", type=int, help="Concurrent users (closed model).")
+@click.option("--rate", type=float, help="Target requests per second (paced model).")
+@click.option("--ramp", "ramp_s", type=float, help="Ramp-up seconds (excluded from figures).")
+@click.option("--duration", "hold_s", type=float, help="Seconds to hold the load.")
+@click.option("--processes", type=int, help="Load-generator processes on this machine.")
+@click.option("--scenario", metavar="FILE", help="TOML file with the load options.")
+@click.option("--locustfile", metavar="FILE",
+              help="Your own locustfile (golive attaches its recorder).")
+@click.option("--master", "workers", type=int, default=None, metavar="N",
+              help="Run as master and wait for N 'golive load worker' processes.")
+@click.option("--master-bind-host", default=None, help="Interface the master listens on.")
+@click.option("--master-port", type=int, default=None, help="Port the master listens on.")
+@click.option("--profile", type=click.Choice(["quick", "full"]), default=None)
+@click.option("--json", "json_out", metavar="FILE")
+@click.option("--html", "html_out", metavar="FILE")
+@click.option("--junit", "junit_out", metavar="FILE")
+@click.option("--label", default="")
+@click.option("--baseline", metavar="NAME|last|FILE", help="Compare with this run.")
+@click.option("--fail-on-regression", is_flag=True, help="A regression exits 1.")
+@store_option
+@click.pass_context
+def load(ctx: click.Context, target: str | None, config_path: str | None, users: int | None,
+         rate: float | None, ramp_s: float | None, hold_s: float | None,
+         processes: int | None, scenario: str | None, locustfile: str | None,
+         workers: int | None, master_bind_host: str | None, master_port: int | None,
+         profile: str | None, json_out: str | None, html_out: str | None,
+         junit_out: str | None, label: str, baseline: str | None, fail_on_regression: bool,
+         store_url: str | None) -> None:
+    """Load-test the target: exact percentiles, trust checks, stored like any audit."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from golive.report import print_run
+    from golive.report.output import write_outputs
+    from golive.report.progress import progress_events
+    from golive.runner import run_audit
+
+    config = _config(config_path)
+    target = target or config.target.url
+    if not target:
+        raise UsageError("no target: pass --target URL or set [target] url in golive.toml")
+    if scenario and locustfile:
+        raise UsageError("--scenario and --locustfile: choose one")
+    for path, option in ((json_out, "--json"), (html_out, "--html"), (junit_out, "--junit")):
+        _writable(path, option)
+    if locustfile and not Path(locustfile).is_file():
+        raise UsageError(f"--locustfile {locustfile}: no such file")
+    _load_settings(config, scenario, {
+        "users": users, "rate": rate, "model": "paced" if rate else None, "ramp_s": ramp_s,
+        "hold_s": hold_s, "processes": processes,
+        "locustfile": str(Path(locustfile).resolve()) if locustfile else None,
+        "workers": workers, "master_bind_host": master_bind_host, "master_port": master_port})
+    store = _store(config, store_url)
+    base = _baseline(store, config, baseline, fail_on_regression)
+    only = ["load.latency"] + (["load.regression"] if base is not None else [])
+    with progress_events(_console(stderr=True)) as events:
+        outcome = run_audit(target=target.rstrip("/"), config=config, store=store,
+                            only=only, profile=profile, label=label, events=events,
+                            baseline=base)
+    run = store.get_run(outcome.run_id)
+    print_run(_console(), run)
+    code = ExitStatus.INTERRUPTED if outcome.interrupted else outcome.gate.exit_status
+    write_outputs(run, outcome, None, exit_code=int(code), json_out=json_out,
+                  html_out=html_out, junit_out=junit_out, echo=click.echo)
+    sys.exit(int(code))
+
+
+@load.command("worker")
+@click.option("--master-host", required=True, help="Where `golive load --master N` runs.")
+@click.option("--master-port", type=int, default=5557, show_default=True)
+@click.option("--target", metavar="URL", help="Needed when the scenario comes from OpenAPI.")
+@config_option
+@click.option("--scenario", metavar="FILE")
+@click.option("--locustfile", metavar="FILE")
+@click.option("--profile", type=click.Choice(["quick", "full"]), default="quick")
+def load_worker(master_host: str, master_port: int, target: str | None,
+                config_path: str | None, scenario: str | None, locustfile: str | None,
+                profile: str) -> None:
+    """A load-generator worker for a distributed run (same scenario as the master)."""
+    import subprocess
+
+    import httpx
+
+    from golive.checks.load.engine import worker_command, worker_env
+    from golive.checks.load.scenario import default_scenario
+    from golive.site import Site
+
+    config = _config(config_path)
+    _load_settings(config, scenario, {
+        "locustfile": str(Path(locustfile).resolve()) if locustfile else None})
+    opts = _load_options(config, profile)
+    if not opts.locustfile and not opts.requests and not opts.flows:
+        target = target or config.target.url
+        if not target:
+            raise UsageError("the scenario comes from the target's OpenAPI document: "
+                             "pass --target URL (or --scenario FILE)")
+        from golive.safety import check_target
+
+        check_target(target, config.target.allow_targets)
+        with httpx.Client(base_url=target, timeout=config.target.timeout_s) as client:
+            extra = default_scenario(Site(client, target, config.target))
+        opts = opts.model_validate({**opts.model_dump(by_alias=True), **extra})
+    cmd = worker_command(opts, master_host, master_port)
+    sys.exit(subprocess.call(cmd, env=worker_env(opts)))
+
+
+@load.command("init")
+@click.option("--openapi", "openapi_url", required=True, metavar="URL",
+              help="The target's OpenAPI document (its GET operations become requests).")
+@click.option("--out", metavar="FILE", help="Write here instead of standard output.")
+def load_init(openapi_url: str, out: str | None) -> None:
+    """Write a starter load scenario (TOML) from an OpenAPI document."""
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    from golive.checks.load.scenario import starter_toml
+    from golive.config import TargetConfig
+    from golive.site import Site
+
+    parts = urlsplit(openapi_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"--openapi {openapi_url}: give the document's http(s) URL")
+    base = f"{parts.scheme}://{parts.netloc}"
+    with httpx.Client(base_url=base, timeout=10) as client:
+        site = Site(client, base, TargetConfig(url=base, openapi_path=parts.path or "/"))
+        try:
+            ok = site.openapi is not None
+        except httpx.HTTPError as err:
+            raise UsageError(f"--openapi {openapi_url}: cannot fetch it: {err}") from None
+        if not ok:
+            raise UsageError(f"--openapi {openapi_url}: not an OpenAPI document (no 'paths')")
+        text = starter_toml(site)
+    if out:
+        _writable(out, "--out")
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}; run it with 'golive load --scenario {out}'")
+    else:
+        click.echo(text, nl=False)
 
 
 # --- demo --------------------------------------------------------------------------------

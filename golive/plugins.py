@@ -19,7 +19,7 @@ hookspec = pluggy.HookspecMarker("golive")
 hookimpl = pluggy.HookimplMarker("golive")
 
 #: modules that ship with golive and register like any plugin
-DEFAULT_PLUGINS = ("golive.checks.http",)
+DEFAULT_PLUGINS = ("golive.checks.http", "golive.checks.load")
 
 
 class HookSpecs:

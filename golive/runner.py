@@ -24,7 +24,7 @@ from golive.plugins import all_checks
 from golive.results import Measurement, Result, Status
 from golive.safety import check_target
 from golive.site import Site, tls_verify
-from golive.store import Store
+from golive.store import RunRecord, Store
 from golive.verdict import SLO, Gate, decide, gate, parse_slos
 
 
@@ -103,6 +103,7 @@ def run_check(selected: Selected, ctx: CheckContext) -> Result:
     """Run one check and decide it. Exceptions become ``error`` results (never raised)."""
     check = selected.check
     started = time.perf_counter()
+    ctx.slos = selected.slos
     try:
         measurement = check.run(ctx)
     except httpx.TransportError as err:
@@ -149,6 +150,7 @@ def run_audit(
     strict: bool | None = None,
     plan: Plan | None = None,
     label: str = "",
+    baseline: RunRecord | None = None,
     events: Events | None = None,
     client_factory: Callable[[], httpx.Client] | None = None,
 ) -> AuditOutcome:
@@ -170,7 +172,7 @@ def run_audit(
         with client:
             ctx = CheckContext(target=target, config=config, client=client,
                                site=Site(client, target, config.target), profile=profile,
-                               progress=events.message)
+                               progress=events.message, baseline=baseline)
             unreachable = _unreachable(client)
             for position, item in enumerate(selected):
                 events.check_started(item.check)
@@ -180,6 +182,7 @@ def run_audit(
                     result = run_check(item, ctx)
                 store.add_result(run_id, position, result)
                 results.append(result)
+                ctx.results[result.check] = result
                 events.check_finished(result)
     except KeyboardInterrupt:
         interrupted = True

@@ -42,8 +42,8 @@ def _store_arg(tmp_path: Path) -> list[str]:
 
 def test_ready_target_exits_0_and_writes_every_report(run: Callable[..., Result], demo: Demo,
                                                       tmp_path: Path) -> None:
-    r = run("audit", "--target", demo("none").url, "--plan", str(SPEC), "--json", "r.json",
-            "--html", "r.html", "--junit", "r.xml", "--plan-out", "plan.md",
+    r = run("audit", "--target", demo("none").url, "--only", "http", "--plan", str(SPEC),
+            "--json", "r.json", "--html", "r.html", "--junit", "r.xml", "--plan-out", "plan.md",
             *_store_arg(tmp_path))
     assert r.exit_code == 0, r.output
     assert "Verdict: READY" in r.output
@@ -95,7 +95,7 @@ def test_strict_turns_inconclusive_into_exit_3(run: Callable[..., Result], demo:
                                                tmp_path: Path) -> None:
     (tmp_path / "golive.toml").write_text(
         '[checks."http.health"]\nslo = ["ready_ms < 5ms"]\n', encoding="utf-8")
-    args = ["audit", "--target", demo("none").url, *_store_arg(tmp_path)]
+    args = ["audit", "--target", demo("none").url, "--only", "http", *_store_arg(tmp_path)]
     lenient = run(*args)
     assert lenient.exit_code == 0, lenient.output
     assert "inconclusive" in lenient.output
@@ -177,7 +177,8 @@ def slow_server() -> Iterator[str]:
 def test_ctrl_c_keeps_the_partial_run_exit_130(slow_server: str, tmp_path: Path) -> None:
     store = _store_arg(tmp_path)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "golive", "audit", "--target", slow_server, *store],
+        [sys.executable, "-m", "golive", "audit", "--target", slow_server, "--only", "http",
+         *store],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "COLUMNS": "120"})
     assert proc.stderr is not None
@@ -198,9 +199,10 @@ def test_ctrl_c_keeps_the_partial_run_exit_130(slow_server: str, tmp_path: Path)
 
 def test_history_show_compare(run: Callable[..., Result], demo: Demo, tmp_path: Path) -> None:
     store = _store_arg(tmp_path)
-    assert run("audit", "--target", demo("no_security_headers").url, "--label", "before",
-               *store).exit_code == 1
-    assert run("audit", "--target", demo("none").url, "--label", "after", *store).exit_code == 0
+    assert run("audit", "--target", demo("no_security_headers").url, "--only", "http",
+               "--label", "before", *store).exit_code == 1
+    assert run("audit", "--target", demo("none").url, "--only", "http", "--label", "after",
+               *store).exit_code == 0
     hist = json.loads(run("history", "--json", *store).output)
     assert [(h["label"], h["verdict"]) for h in hist] == [("after", "ready"),
                                                           ("before", "not-ready")]
@@ -227,8 +229,8 @@ def test_signoff_then_audit_counts_it(run: Callable[..., Result], demo: Demo,
     assert "PHASE5-010:criteria:4" in ok.output
     bad = run("signoff", "documented", "--by", "dana", "--plan", str(SPEC), *store)
     assert bad.exit_code == 2 and "no single item" in bad.stderr
-    r = run("audit", "--target", demo("none").url, "--plan", str(SPEC), "--json", "r.json",
-            *store)
+    r = run("audit", "--target", demo("none").url, "--only", "http", "--plan", str(SPEC),
+            "--json", "r.json", *store)
     crit = {c["key"]: c for c in json.loads((tmp_path / "r.json").read_text())["criteria"]}
     assert crit["PHASE5-010:criteria:4"]["status"] == "pass"
     assert "signed off by dana" in crit["PHASE5-010:criteria:4"]["note"]

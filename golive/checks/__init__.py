@@ -19,7 +19,10 @@ from golive.results import Measurement
 
 if TYPE_CHECKING:
     from golive.config import Config
+    from golive.results import Result
     from golive.site import Site
+    from golive.store import RunRecord
+    from golive.verdict import SLO
 
 
 class NoOptions(BaseModel):
@@ -62,3 +65,9 @@ class CheckContext:
     site: Site
     profile: str = "quick"
     progress: Callable[[str], None] = field(default=lambda _msg: None)
+    #: the thresholds the verdict will apply (a check may say which figures it cannot trust)
+    slos: list[SLO] = field(default_factory=list)
+    #: results of the checks that already ran in this audit, by check id
+    results: dict[str, Result] = field(default_factory=dict)
+    #: the run to compare with (``--baseline``), if any
+    baseline: RunRecord | None = None

@@ -191,7 +191,7 @@ def create_app(settings: ShopSettings) -> Any:
                     "offset": offset}
 
     @app.get("/api/search")
-    def search(q: str = Query(min_length=1, max_length=100),
+    def search(q: str = Query(min_length=1, max_length=100, examples=["Product 1"]),
                limit: int = Query(20, ge=1, le=MAX_PAGE)) -> dict[str, Any]:
         if "slow_endpoint" in flaws:
             time.sleep(SLOW_SECONDS)  # a slow dependency nobody put a timeout or cache on

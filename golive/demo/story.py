@@ -5,17 +5,20 @@ from __future__ import annotations
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
-from golive.config import Config, TargetConfig
+from golive.config import CheckSettings, Config, TargetConfig
 from golive.demo.server import demo_process
 from golive.plan import parse_text, render_plan
 from golive.report import compare_runs, print_comparison, print_run, render_html
 from golive.report.progress import progress_events
 from golive.runner import AuditOutcome, run_audit
 from golive.store import RunRecord, Store
+
+DEMO_LOAD: dict[str, Any] = {"model": "paced", "rate": 80, "users": 80, "ramp_s": 3, "hold_s": 15}
 
 
 def run_demo(console: Console, err: Console, *, store: Store, html_out: str,
@@ -31,7 +34,10 @@ def run_demo(console: Console, err: Console, *, store: Store, html_out: str,
     ):
         err.print(Text(f"starting the demo shop ({label}: flaws {flaws}) …", style="dim"))
         with demo_process(flaws, products=products, reviews=reviews) as shop:
-            config = Config(target=TargetConfig(url=shop.url))
+            config = Config(target=TargetConfig(url=shop.url), checks={
+                # a short paced run: enough samples for p99, and a rate that a stalled
+                # baseline cannot keep (reported, not hidden)
+                "load.latency": CheckSettings(**DEMO_LOAD)})
             with progress_events(err, prefix=f"{label}: ") as events:
                 outcome = run_audit(target=shop.url, config=config, store=store, plan=plan,
                                     label=f"demo-{label}", events=events)

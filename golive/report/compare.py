@@ -85,6 +85,8 @@ class Comparison:
     after: RunRecord
     statuses: list[StatusChange] = field(default_factory=list)
     metrics: list[MetricChange] = field(default_factory=list)
+    #: load figures per endpoint with the noise-aware verdict (when both runs measured load)
+    load: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def improved(self) -> list[StatusChange]:
@@ -103,6 +105,7 @@ class Comparison:
                         "after": s.after and str(s.after), "direction": s.direction}
                        for s in self.statuses],
             "metrics": [m.to_dict() for m in self.metrics],
+            "load": self.load,
         }
 
 
@@ -119,4 +122,10 @@ def compare_runs(before: RunRecord, after: RunRecord) -> Comparison:
             comparison.metrics.append(MetricChange(
                 check, name, ra.metrics.get(name) if ra else None,
                 rb.metrics.get(name) if rb else None))
+    la, lb = a.get("load.latency"), b.get("load.latency")
+    if la is not None and lb is not None and "histograms" in la.evidence \
+            and "histograms" in lb.evidence:
+        from golive.checks.load.regression import compare_load
+
+        comparison.load = compare_load(la.evidence, lb.evidence)
     return comparison

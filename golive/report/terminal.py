@@ -123,6 +123,22 @@ def print_history(console: Console, runs: list[RunRecord]) -> None:
     console.print(table)
 
 
+def _print_load(console: Console, comp: Comparison) -> None:
+    table = Table(title="load, per endpoint (regression: > max(5 %, 2 ms) and not noise)",
+                  title_justify="left", expand=True)
+    for col in ("endpoint", "metric", "before", "after", "change", "verdict"):
+        table.add_column(col, justify="right" if col in ("before", "after", "change") else
+                         "left")
+    for row in comp.load:
+        style = {"regression": "bold red", "improvement": "green"}.get(row["verdict"], "")
+        change = format_number(row["change"])
+        if row.get("change_pct") is not None:
+            change += f" ({row['change_pct']:+.0f}%)"
+        table.add_row(row["endpoint"], row["metric"], format_number(row["before"]),
+                      format_number(row["after"]), change, Text(row["verdict"], style=style))
+    console.print(table)
+
+
 def print_comparison(console: Console, comp: Comparison) -> None:
     console.rule(Text(f"compare run {comp.before.id} → run {comp.after.id}", style="bold"))
     table = Table(expand=True)
@@ -143,6 +159,8 @@ def print_comparison(console: Console, comp: Comparison) -> None:
                           "-" if m.after is None else format_number(m.after),
                           Text(change, style=style))
     console.print(table)
+    if comp.load:
+        _print_load(console, comp)
     console.print(Text(
         f"{len(comp.improved)} check(s) improved, {len(comp.regressed)} regressed; verdict "
         f"{comp.before.verdict} → {comp.after.verdict}", style="bold"))

@@ -19,6 +19,7 @@ from alembic.config import Config as AlembicConfig
 
 from golive.exceptions import StoreError
 from golive.results import Result
+from golive.store.schema import baselines as baselines_t
 from golive.store.schema import results as results_t
 from golive.store.schema import runs as runs_t
 from golive.store.schema import signoffs as signoffs_t
@@ -60,6 +61,26 @@ class RunRecord:
             "reason": self.reason,
             "plan": self.plan_path,
         }
+
+
+def run_from_report(data: dict[str, Any]) -> RunRecord:
+    """A run read back from a JSON report (``golive.report/1``), e.g. a baseline file."""
+    run = data["run"]
+
+    def when(value: str | None) -> datetime | None:
+        return _aware(datetime.fromisoformat(value)) if value else None
+
+    record = RunRecord(
+        id=run["id"], started_at=when(run["started_at"]) or datetime.now(UTC),
+        finished_at=when(run.get("finished_at")), target=run["target"],
+        profile=run["profile"], golive_version=run["golive_version"], status=run["status"],
+        label=run.get("label", ""), git_commit=run.get("git_commit"),
+        git_branch=run.get("git_branch"), verdict=run.get("verdict"),
+        reason=run.get("reason"), plan_path=run.get("plan"),
+        criteria=list(data.get("criteria") or []),
+    )
+    record.results = [Result.from_dict(r) for r in data.get("results") or []]
+    return record
 
 
 @dataclass
@@ -209,6 +230,27 @@ class Store:
             status=row["status"], verdict=row["verdict"], reason=row["reason"],
             plan_path=row["plan_path"], criteria=list(row["criteria"] or []),
         )
+
+    # baselines ----------------------------------------------------------------------------
+    def save_baseline(self, name: str, run_ref: str | int) -> int:
+        run_id = self.resolve_run_id(run_ref)
+        with self.engine.begin() as conn:
+            conn.execute(baselines_t.delete().where(baselines_t.c.name == name))
+            conn.execute(baselines_t.insert().values(name=name, run_id=run_id,
+                                                     created_at=datetime.now(UTC)))
+        return run_id
+
+    def baselines(self) -> list[tuple[str, int, datetime]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(baselines_t).order_by(baselines_t.c.name)).all()
+        return [(r.name, r.run_id, _aware(r.created_at)) for r in rows]  # type: ignore[misc]
+
+    def baseline_run(self, ref: str) -> RunRecord:
+        """A baseline by name, else any run reference (id, 'last', label)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(baselines_t.c.run_id)
+                               .where(baselines_t.c.name == ref)).first()
+        return self.get_run(row[0] if row else ref)
 
     # sign-offs ----------------------------------------------------------------------------
     def add_signoff(self, *, item: str, text: str, by: str, evidence: str | None = None,

@@ -37,6 +37,14 @@ results = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
 )
 
+baselines = sa.Table(
+    "baselines", metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 signoffs = sa.Table(
     "signoffs", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

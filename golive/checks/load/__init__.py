@@ -1,0 +1,129 @@
+"""Area ``load``: latency and throughput under concurrent users, measured so it can be trusted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from golive.checks import Check, CheckContext
+from golive.checks.load.analysis import PERCENTILES, analyse, share_above, wilson_lower
+from golive.checks.load.engine import run_locust
+from golive.checks.load.scenario import default_scenario
+from golive.checks.load.spec import LoadOptions, resolved
+from golive.plugins import hookimpl
+from golive.results import Finding, Measurement, Severity
+
+
+class LoadLatency(Check):
+    id = "load.latency"
+    title = "Latency under load"
+    fix = ("Profile the slow endpoints (database queries, N+1, missing indexes, slow calls "
+           "without timeout or cache) and re-run.")
+    slo = ("p(95) < 500ms", "p(99) < 1000ms", "error_rate < 1%")
+    Options = LoadOptions
+
+    def run(self, ctx: CheckContext) -> Measurement:
+        opts = resolved(self.options, ctx.profile)  # type: ignore[arg-type]
+        if not opts.locustfile and not opts.requests and not opts.flows:
+            scenario = default_scenario(ctx.site)
+            if not scenario["requests"]:
+                return Measurement.skip(
+                    "no scenario: the target publishes no OpenAPI document to build one from",
+                    enable="declare requests in [checks.\"load.latency\"] or run "
+                           "'golive load init --openapi URL'")
+            opts = opts.model_validate({**opts.model_dump(by_alias=True), **scenario})
+        ctx.progress(f"load: {opts.users} users, ramp {opts.ramp_s:g}s, hold {opts.hold_s:g}s")
+        raw = run_locust(opts, ctx.target, progress=lambda p: ctx.progress(
+            f"load: {p['users']:.0f} users, {p['rps']:.0f} rps"))
+        if raw.start is None:
+            return Measurement(
+                inconclusive=f"Locust recorded nothing (exit {raw.returncode}): "
+                             f"{raw.stderr.strip()[-500:] or 'no output'}",
+                evidence={"command": raw.command, "stderr": raw.stderr})
+        return measurement(analyse(raw, opts), opts, raw, ctx.slos)
+
+
+def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measurement:
+    asked = [s.metric for s in slos]
+    findings = []
+    for name, fig in sorted(a.endpoints.items(), key=lambda kv: -kv[1].get("p95_ms", 0)):
+        if fig.get("p95_ms", 0) > opts.endpoint_p95_ms:
+            findings.append(Finding(
+                "Slow endpoint", Severity.HIGH, location=name,
+                detail=f"p95 {fig['p95_ms']:.0f} ms, p99 {fig.get('p99_ms', 0):.0f} ms over "
+                       f"{int(fig['requests'])} requests",
+                fix="Profile this endpoint: its queries, its calls, what it could cache."))
+        if fig.get("error_rate_pct", 0) >= 1:
+            findings.append(Finding(
+                "Errors under load", Severity.HIGH, location=name,
+                detail=f"{fig['error_rate_pct']:.1f} % of {int(fig['requests'])} requests failed",
+                fix="Read the server's logs for these requests."))
+    established = _breaches_despite_few_samples(a, slos)
+    metrics = {k: v for k, v in a.metrics.items()
+               if k not in a.too_few or k in established}
+    # Too few samples, a stalled target or a rate shortfall can only HIDE latency: a
+    # threshold already broken stays broken, but a met one proves nothing. A saturated
+    # generator OVERSTATES latency: then nothing measured here can be trusted.
+    hiding = [a.too_few[m] for m in asked if m in a.too_few and m not in established]
+    hiding += a.understated
+    breached = [s for s in slos if s.blocking and s.evaluate(metrics).ok is False]
+    reasons = list(a.untrusted)
+    if not reasons and breached:
+        findings += [Finding("Figures incomplete", Severity.MEDIUM, location="overall",
+                             detail=r, fix="Fix the failures first; then measure again.")
+                     for r in hiding]
+    else:
+        reasons += hiding
+    closed_note = ("closed model: each user waits for its response before the next request, so "
+                   "a slow or stalled target receives fewer requests and its worst latencies "
+                   "may be hidden (coordinated omission); the paced model keeps the rate")
+    m = a.metrics
+    summary = (f"{m.get('users', 0):.0f} users, {m.get('rps', 0):.0f} rps, "
+               f"p95 {m.get('p95_ms', 0):.0f} ms, p99 {m.get('p99_ms', 0):.0f} ms, "
+               f"errors {m.get('error_rate_pct', 0):.2f} % over {int(m.get('requests', 0))} "
+               f"requests ({opts.hold_s:g}s hold, ramp excluded)")
+    return Measurement(
+        metrics=metrics, findings=findings, summary=summary,
+        inconclusive="; ".join(reasons) if reasons else None,
+        evidence={
+            "model": opts.model, "window_s": opts.hold_s, "ramp_s": opts.ramp_s,
+            "overall": a.metrics, "endpoints": a.endpoints, "series": a.series,
+            "generators": a.generators,
+            "stalls": [[round(s0 - (raw.start or 0), 3), round(s1 - (raw.start or 0), 3)]
+                       for s0, s1 in a.stalls],
+            "errors_by_status": a.errors_by_status,
+            "errors_by_exception": a.errors_by_exception,
+            "histograms": a.histograms, "scenario": raw.scenario, "command": raw.command,
+            "too_few_samples": a.too_few,
+            "established_with_few_samples": established,
+            "coordinated_omission": closed_note if opts.model == "closed" else
+            "paced model: requests keep their schedule while the target is slow",
+            "locust_exit": raw.returncode, "locust_stderr": raw.stderr[-2000:],
+        },
+    )
+
+
+def _breaches_despite_few_samples(a: Any, slos: list[Any]) -> dict[str, str]:
+    """Percentile thresholds shown to be broken although the window holds too few samples
+    to estimate the percentile: when the 95 % lower bound of the share of requests slower
+    than the threshold is above 1 - p (for p95: above 5 %), the p95 IS above it."""
+    out: dict[str, str] = {}
+    encoded = a.histograms.get("")
+    for slo in slos:
+        pct = PERCENTILES.get(slo.metric)
+        if pct is None or slo.metric not in a.too_few or slo.op not in ("<", "<=") \
+                or not encoded:
+            continue
+        limit = slo.threshold_in(slo.metric)
+        above, n = share_above(encoded, limit)
+        lower = wilson_lower(above, n)
+        if lower > 1 - pct / 100:
+            out[slo.metric] = (f"{above} of {n} requests were slower than {limit:g} ms: at "
+                               f"least {100 * lower:.0f} % (95 % bound) > {100 - pct:g} %")
+    return out
+
+
+@hookimpl
+def golive_checks() -> list[type[Check]]:
+    from golive.checks.load.regress_check import LoadRegression
+
+    return [LoadLatency, LoadRegression]

@@ -1,0 +1,92 @@
+"""Scenarios: a default one built from the target's OpenAPI document, and starter files."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from golive.site import Site
+
+
+def _param_value(param: dict[str, Any]) -> Any:
+    schema = param.get("schema") or {}
+    for source in (param, schema):
+        if "example" in source:
+            return source["example"]
+        if source.get("examples"):
+            ex = source["examples"]
+            return ex[0] if isinstance(ex, list) else next(iter(ex.values())).get("value")
+        if "default" in source:
+            return source["default"]
+    return None
+
+
+def default_scenario(site: Site) -> dict[str, Any]:
+    """GET operations of the OpenAPI document, equally weighted, never a write.
+
+    Integer path parameters take a random value from 1 to 100 per request; required query
+    parameters take their example or default (operations without one are left out).
+    """
+    requests: list[dict[str, Any]] = []
+    variables: dict[str, dict[str, Any]] = {}
+    home = site.home
+    if home is not None and home.status_code == 200:
+        requests.append({"path": "/", "name": "/"})
+    for path, op in site.operations("get"):
+        query = []
+        usable = True
+        for param in op.get("parameters", []) or []:
+            where, name = param.get("in"), param.get("name", "")
+            if where == "path":
+                if (param.get("schema") or {}).get("type") == "integer":
+                    variables.setdefault(name, {"random_int": [1, 100]})
+                else:
+                    value = _param_value(param)
+                    if value is None:
+                        usable = False
+                    else:
+                        variables.setdefault(name, {"value": value})
+            elif where == "query" and param.get("required"):
+                value = _param_value(param)
+                if value is None:
+                    usable = False
+                else:
+                    query.append(f"{name}={quote(str(value))}")
+        if usable and path != "/":
+            full = path + ("?" + "&".join(query) if query else "")
+            requests.append({"path": full, "name": path})
+    return {"requests": requests, "vars": variables}
+
+
+def starter_toml(site: Site) -> str:
+    """A starter scenario from the OpenAPI GETs: use it with `golive load --scenario FILE`,
+    or paste its keys under `[checks."load.latency"]` in golive.toml."""
+    scenario = default_scenario(site)
+    lines = [
+        "# golive load scenario (from the target's OpenAPI document). Edit freely.",
+        "# Use: golive load --scenario THIS_FILE, or paste under [checks.\"load.latency\"].",
+        'model = "closed"        # or "paced", with rate = requests per second',
+        "users = 1000", "ramp_s = 30", "hold_s = 60", "think_min_s = 0.5", "think_max_s = 1.5",
+        'slo = ["p(95) < 500ms", "p(99) < 1000ms", "error_rate < 1%"]', "",
+    ]
+    for name, rule in scenario["vars"].items():
+        key, value = next(iter(rule.items()))
+        lines.append(f"vars.{name} = {{ {key} = {_toml(value)} }}")
+    lines.append("")
+    for req in scenario["requests"]:
+        lines += ["[[requests]]", f"path = {_toml(req['path'])}",
+                  f"name = {_toml(req['name'])}", "weight = 1", ""]
+    lines += ["# A flow: steps in order, with think time between them, and variables taken",
+              "# from a response for the next step:",
+              "# [[flows]]", '# name = "browse"', "# steps = [",
+              '#   { path = "/api/products?limit=20", extract = { pid = "items[*].id" } },',
+              '#   { path = "/api/products/{pid}", name = "/api/products/{id}" },', "# ]", ""]
+    return "\n".join(lines)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value).lower() if isinstance(value, bool) else str(value)

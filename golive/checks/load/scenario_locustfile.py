@@ -1,0 +1,150 @@
+"""The locustfile golive generates traffic with, run INSIDE Locust (never imported by golive).
+
+It reads the scenario and schedule from ``$GOLIVE_SCENARIO`` (JSON written by
+``golive.checks.load.engine``): weighted requests and multi-step flows with think time and
+variables, a closed model (users with think time) or a paced one (a target request rate spread
+over the users with randomised pacing), and a ramp / hold / ramp-down shape.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import time
+from typing import Any
+
+from locust import FastHttpUser, LoadTestShape, task
+
+SPEC: dict[str, Any] = json.loads(os.environ.get("GOLIVE_SCENARIO", "{}") or "{}")
+_VAR = re.compile(r"\{(\w+)\}")
+
+
+def _pick(data: Any, path: str) -> Any:
+    """A value from JSON by a small path: ``a.b``, ``items[0].id``, ``items[*].id`` (random)."""
+    for part in path.split("."):
+        m = re.fullmatch(r"(\w*)(?:\[(\*|\d+)\])?", part)
+        if not m:
+            return None
+        if m[1]:
+            data = data.get(m[1]) if isinstance(data, dict) else None
+        if m[2] is not None:
+            if not isinstance(data, list) or not data:
+                return None
+            data = random.choice(data) if m[2] == "*" else data[int(m[2])]
+    return data
+
+
+def _fill(value: Any, variables: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        whole = _VAR.fullmatch(value)
+        if whole and whole[1] in variables:
+            return variables[whole[1]]
+        return _VAR.sub(lambda m: str(variables.get(m[1], m[0])), value)
+    if isinstance(value, dict):
+        return {k: _fill(v, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, variables) for v in value]
+    return value
+
+
+def _paced_wait(period_s: float) -> Any:
+    def wait(user: Any) -> float:
+        now = time.monotonic()
+        nxt = getattr(user, "_golive_next", None)
+        if nxt is None:  # spread the first requests over one period: never all at once
+            nxt = now + random.uniform(0, period_s)
+        else:
+            nxt += period_s * random.uniform(0.5, 1.5)
+            nxt = max(nxt, now - period_s)  # after a stall, do not fire a burst to catch up
+        user._golive_next = nxt
+        return max(0.0, nxt - now)
+
+    return wait
+
+
+def _think(user: Any) -> float:
+    low, high = SPEC.get("think", [0.5, 1.5])
+    return random.uniform(low, high)
+
+
+class GoliveUser(FastHttpUser):
+    """One virtual user running the golive scenario."""
+
+    abstract = not SPEC
+    network_timeout = float(SPEC.get("timeout_s", 30))
+    connection_timeout = float(SPEC.get("timeout_s", 30))
+    if SPEC.get("model") == "paced" and SPEC.get("rate"):
+        wait_time = _paced_wait(SPEC["users"] / SPEC["rate"])
+    else:
+        wait_time = _think
+
+    def on_start(self) -> None:
+        self.vars: dict[str, Any] = {}
+        for name, rule in (SPEC.get("vars") or {}).items():
+            if "value" in rule:
+                self.vars[name] = rule["value"]
+        for step in SPEC.get("on_start") or []:
+            self._step(step)
+        self._items = [(i, i.get("weight", 1)) for i in (SPEC.get("requests") or [])]
+        self._items += [(f, f.get("weight", 1)) for f in (SPEC.get("flows") or [])]
+
+    def _random_vars(self) -> None:
+        for name, rule in (SPEC.get("vars") or {}).items():
+            if "random_int" in rule:
+                low, high = rule["random_int"]
+                self.vars[name] = random.randint(low, high)
+            elif "choice" in rule:
+                self.vars[name] = random.choice(rule["choice"])
+
+    def _step(self, step: dict[str, Any]) -> None:
+        self._random_vars()
+        method = step.get("method", "GET").upper()
+        path = _fill(step["path"], self.vars)
+        headers = _fill({**(SPEC.get("headers") or {}), **(step.get("headers") or {})},
+                        self.vars)
+        headers = {k: str(v) for k, v in headers.items() if "{" not in str(v)}
+        kwargs: dict[str, Any] = {"headers": headers, "name": step.get("name") or step["path"]}
+        if step.get("json") is not None:
+            kwargs["json"] = _fill(step["json"], self.vars)
+        with self.client.request(method, path, catch_response=True, **kwargs) as response:
+            if response.status_code >= 400 or response.status_code == 0:
+                response.failure(f"HTTP {response.status_code}")
+            elif step.get("extract"):
+                try:
+                    data = response.json()
+                except ValueError:
+                    data = None
+                for var, jpath in step["extract"].items():
+                    value = _pick(data, jpath)
+                    if value is not None:
+                        self.vars[var] = value
+
+    @task
+    def iteration(self) -> None:
+        if not self._items:
+            return
+        item = random.choices([i for i, _ in self._items], [w for _, w in self._items])[0]
+        steps = item.get("steps") or [item]
+        for n, step in enumerate(steps):
+            if n and SPEC.get("model") != "paced":
+                self.wait()  # think time between the steps of a flow
+            self._step(step)
+
+
+if SPEC:
+
+    class GoliveShape(LoadTestShape):
+        """Ramp to ``users`` in ``ramp_s``, hold ``hold_s``, ramp down in ``down_s``, stop."""
+
+        def tick(self) -> tuple[int, float] | None:
+            users, ramp, hold = SPEC["users"], SPEC["ramp_s"], SPEC["hold_s"]
+            down = SPEC.get("down_s", 0)
+            t = self.get_run_time()
+            rate = users / ramp if ramp > 0 else users
+            if t < ramp + hold:
+                return users, rate
+            if t < ramp + hold + down:
+                return 0, users / down
+            return None

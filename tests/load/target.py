@@ -1,0 +1,50 @@
+"""A tiny threaded HTTP target for load tests: fixed delays per path, optional freezes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@contextmanager
+def serve(delays_ms: dict[str, float] | None = None, *, freeze_every_s: float = 0,
+          freeze_for_s: float = 0) -> Iterator[str]:
+    delays = delays_ms or {}
+    t0 = time.monotonic()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            if freeze_every_s:
+                phase = (time.monotonic() - t0) % freeze_every_s
+                if phase < freeze_for_s:  # the whole service hangs until the freeze ends
+                    time.sleep(freeze_for_s - phase)
+            path = self.path.split("?")[0]
+            if delays.get(path):
+                time.sleep(delays[path] / 1000)
+            body = b'{"ok": true}'
+            self.send_response(200 if path in delays or path == "/" else 404)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 1024  # the listen backlog: the default 5 drops connection bursts
+
+    server = Server(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,103 @@
+"""Load figures and trust rules on synthetic recorder output (no Locust)."""
+
+from __future__ import annotations
+
+import random
+
+from hdrh.histogram import HdrHistogram
+
+from golive.checks.load.analysis import analyse, share_above, wilson_lower
+from golive.checks.load.engine import RawRun
+from golive.checks.load.regression import compare_load
+from golive.checks.load.spec import LoadOptions
+
+START = 1_000_000.0
+
+
+def _hist(values_ms: list[float]) -> str:
+    h = HdrHistogram(1, 3_600_000_000, 3)
+    for v in values_ms:
+        h.record_value(int(v * 1000))
+    return h.encode().decode()
+
+
+def _run(per_second: int, seconds: int, *, latency: float = 10.0, cpu_s: float = 0.1,
+         stalls: list[list[float]] | None = None, pids: int = 1) -> RawRun:
+    lines = []
+    rng = random.Random(1)
+    for s in range(seconds):
+        for pid in range(pids):
+            values = [latency * rng.uniform(0.8, 1.2) for _ in range(per_second)]
+            lines.append({"pid": pid, "t": START + s + 1, "cpu_s": cpu_s, "sockets": 5,
+                          "users": 10, "requests": {"GET /a": per_second}, "failures": {},
+                          "status": {"2xx": per_second}, "exceptions": {},
+                          "stalls": (stalls or []) if s == 3 and pid == 0 else [],
+                          "hist": _hist(values), "by_name": {"GET /a": _hist(values)}})
+    return RawRun(lines=lines, start=START)
+
+
+def _opts(**kw: object) -> LoadOptions:
+    base = {"users": 10, "ramp_s": 2, "hold_s": 6}
+    base.update(kw)
+    return LoadOptions.model_validate(base)
+
+
+def test_window_excludes_the_ramp() -> None:
+    raw = _run(200, 10)
+    for ln in raw.lines[:2]:  # the ramp: very slow
+        ln["hist"] = _hist([5000.0] * 200)
+    a = analyse(raw, _opts())
+    assert a.metrics["requests"] == 6 * 200
+    assert a.metrics["p99_ms"] < 20
+    assert a.metrics["rps"] == 200
+    assert not a.untrusted and not a.understated
+    assert [s["phase"] for s in a.series][:3] == ["ramp", "ramp", "hold"]
+
+
+def test_saturated_generator_is_untrusted() -> None:
+    a = analyse(_run(200, 10, cpu_s=0.9), _opts())
+    assert a.metrics["generator_cpu_pct"] == 90
+    assert any("saturated" in r for r in a.untrusted)
+
+
+def test_rate_shortfall_and_stalls_hide_latency() -> None:
+    a = analyse(_run(50, 10, stalls=[[START + 4.0, START + 5.5]]),
+                _opts(model="paced", rate=100))
+    assert any("achieved 50.0 rps of the intended 100" in r for r in a.understated)
+    assert any("stalled 1 time(s) (longest 1500 ms" in r for r in a.understated)
+    assert a.metrics["longest_stall_ms"] == 1500
+
+
+def test_too_few_samples_are_named_with_counts() -> None:
+    a = analyse(_run(20, 10), _opts())
+    assert a.too_few["p99_ms"] == "p99 needs at least 1000 samples in the window, got 120"
+    assert "p95_ms" in a.too_few and "p50_ms" not in a.too_few
+
+
+def test_wilson_and_share_above() -> None:
+    assert wilson_lower(17, 17) > 0.8
+    assert wilson_lower(0, 100) == 0
+    assert 0.01 < wilson_lower(5, 100) < 0.05
+    assert share_above(_hist([1, 2, 600, 700]), 500) == (2, 4)
+
+
+def _evidence(shift_ms: float, seed: int) -> dict[str, object]:
+    rng = random.Random(seed)
+    values = [rng.gauss(50, 5) + shift_ms for _ in range(3000)]
+    enc = _hist(values)
+    raw = RawRun(lines=[{"pid": 1, "t": START + 3, "cpu_s": 0.1, "users": 1,
+                         "requests": {"GET /a": 3000}, "failures": {}, "status": {},
+                         "exceptions": {}, "stalls": [], "hist": enc,
+                         "by_name": {"GET /a": enc}}], start=START)
+    a = analyse(raw, _opts(ramp_s=0, hold_s=5))
+    return {"overall": a.metrics, "endpoints": a.endpoints, "histograms": a.histograms}
+
+
+def test_regression_rule() -> None:
+    same = compare_load(_evidence(0, 1), _evidence(0, 2))
+    assert not [r for r in same if r["verdict"] == "regression"], same
+    slower = compare_load(_evidence(0, 1), _evidence(30, 2))
+    flagged = {(r["endpoint"], r["metric"]) for r in slower if r["verdict"] == "regression"}
+    assert ("GET /a", "p95_ms") in flagged and ("overall", "p50_ms") in flagged
+    faster = compare_load(_evidence(30, 1), _evidence(0, 2))
+    assert any(r["verdict"] == "improvement" for r in faster)

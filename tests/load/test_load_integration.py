@@ -1,0 +1,163 @@
+"""Real Locust (child process) against real servers on loopback. Short, bounded runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from golive.cli import cli
+from golive.demo.server import RunningDemo
+from golive.results import Status
+from tests.checks.helpers import run_one
+from tests.load.target import serve
+
+pytestmark = pytest.mark.integration
+Demo = Callable[[str], RunningDemo]
+
+
+def _load(url: str, **options: Any) -> Any:
+    return run_one("load.latency", url, options=options)
+
+
+def test_tuned_demo_passes_with_trustworthy_figures(demo: Demo) -> None:
+    r = _load(demo("none").url, model="paced", rate=150, users=40, ramp_s=2, hold_s=8,
+              processes=2)
+    assert r.status is Status.PASS, (r.reason, r.summary)
+    m = r.metrics
+    assert m["requests"] >= 1000 and m["error_rate_pct"] == 0
+    assert m["p50_ms"] <= m["p95_ms"] <= m["p99_ms"] <= m["max_ms"]
+    assert 90 <= m["achieved_rate_pct"] <= 110
+    assert m["users"] == 40
+    assert len(r.evidence["generators"]) == 2  # --processes 2
+    assert all(g["cpu_pct"] < 75 for g in r.evidence["generators"])
+    assert "GET /api/products/{product_id}" in r.evidence["endpoints"]
+    assert {row["phase"] for row in r.evidence["series"]} >= {"ramp", "hold"}
+
+
+def test_slow_endpoint_is_named(demo: Demo) -> None:
+    r = _load(demo("slow_endpoint").url, users=30, ramp_s=1, hold_s=6,
+              slo=["p(95) < 500ms"])
+    slow = [f for f in r.findings if f.title == "Slow endpoint"]
+    assert [f.location for f in slow] == ["GET /api/search"], r.findings
+    assert r.status is Status.FAIL
+    assert r.evidence["endpoints"]["GET /api/search"]["p50_ms"] >= 600
+
+
+def test_a_freezing_target_reports_stalls_and_is_not_a_pass() -> None:
+    with serve({"/a": 1}, freeze_every_s=3, freeze_for_s=1.3) as url:
+        r = _load(url, users=20, ramp_s=0.5, hold_s=6, think_min_s=0.05, think_max_s=0.1,
+                  requests=[{"path": "/a"}], slo=["p(50) < 5000ms"])
+    assert r.status is Status.INCONCLUSIVE, (r.status, r.reason)
+    assert "stalled" in r.reason
+    assert r.evidence["stalls"] and all(b - a > 1.0 for a, b in r.evidence["stalls"])
+    assert r.metrics["max_ms"] >= 900
+
+
+def test_users_own_locustfile_gets_the_recorder(tmp_path: Path) -> None:
+    locustfile = tmp_path / "mine.py"
+    locustfile.write_text(
+        "from locust import FastHttpUser, constant, task\n\n"
+        "class Shopper(FastHttpUser):\n"
+        "    wait_time = constant(0.05)\n\n"
+        "    @task\n"
+        "    def a(self):\n"
+        "        self.client.get('/a', name='my-a')\n", encoding="utf-8")
+    with serve({"/a": 5}) as url:
+        r = _load(url, users=5, ramp_s=1, hold_s=4, locustfile=str(locustfile),
+                  slo=["p(50) < 1s"])
+    assert list(r.evidence["endpoints"]) == ["GET my-a"]
+    assert r.metrics["p50_ms"] >= 5
+    assert r.status is Status.PASS, r.reason
+
+
+def _golive(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "golive", *args], cwd=cwd, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "COLUMNS": "120"})
+
+
+def test_master_and_two_workers_on_loopback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('users = 10\nramp_s = 1\nhold_s = 5\nthink_min_s = 0.05\n'
+                        'think_max_s = 0.1\n[[requests]]\npath = "/a"\n', encoding="utf-8")
+    with serve({"/a": 2}) as url:
+        master = _golive("load", "--target", url, "--scenario", str(scenario), "--master", "2",
+                         "--master-port", str(port), "--json", "r.json", "--store",
+                         f"sqlite:///{tmp_path / 'h.db'}", cwd=tmp_path)
+        time.sleep(1.5)
+        workers = [_golive("load", "worker", "--master-host", "127.0.0.1", "--master-port",
+                           str(port), "--scenario", str(scenario), cwd=tmp_path)
+                   for _ in range(2)]
+        _out, err = master.communicate(timeout=120)
+        for w in workers:
+            w.communicate(timeout=30)
+    assert master.returncode in (0, 3), err
+    result = json.loads((tmp_path / "r.json").read_text())["results"][0]
+    assert len(result["evidence"]["generators"]) == 2, result["evidence"]["generators"]
+    assert result["metrics"]["users"] == 10
+    assert result["metrics"]["requests"] > 300
+
+
+def test_baseline_and_regression_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = ["--store", f"sqlite:///{tmp_path / 'h.db'}"]
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('model = "paced"\nrate = 250\nusers = 50\nramp_s = 1\nhold_s = 7\n'
+                        '[[requests]]\npath = "/a"\n[[requests]]\npath = "/b"\n',
+                        encoding="utf-8")
+    runner = CliRunner()
+
+    def load(url: str, *extra: str) -> Any:
+        return runner.invoke(cli, ["load", "--target", url, "--scenario", str(scenario),
+                                   *store, *extra], catch_exceptions=False)
+
+    with serve({"/a": 20, "/b": 5}) as url:
+        first = load(url, "--label", "v1")
+        assert first.exit_code == 0, first.output
+        saved = runner.invoke(cli, ["baseline", "save", "release", *store])
+        assert saved.exit_code == 0 and (tmp_path / ".golive/baselines/release.json").exists()
+        same = load(url, "--baseline", "release", "--fail-on-regression", "--json", "same.json")
+        assert same.exit_code == 0, same.output
+    with serve({"/a": 50, "/b": 5}) as url:  # 30 ms added to one endpoint
+        worse = load(url, "--baseline", str(tmp_path / ".golive/baselines/release.json"),
+                     "--fail-on-regression", "--json", "worse.json")
+    assert worse.exit_code == 1, worse.output
+    reg = next(r for r in json.loads((tmp_path / "worse.json").read_text())["results"]
+               if r["check"] == "load.regression")
+    where = {(f["location"], f["title"]) for f in reg["findings"]}
+    assert ("GET /a", "p50_ms regressed") in where
+    assert not any(loc == "GET /b" for loc, _ in where)
+    compared = runner.invoke(cli, ["compare", "v1", "last", *store])
+    assert "regression" in compared.output and "GET /a" in compared.output
+
+
+def test_load_init_writes_a_usable_scenario(demo: Demo, tmp_path: Path) -> None:
+    out = tmp_path / "scenario.toml"
+    r = CliRunner().invoke(cli, ["load", "init", "--openapi", demo("none").url +
+                                 "/openapi.json", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    text = out.read_text()
+    assert 'path = "/api/search?q=Product%201"' in text
+    assert "vars.product_id = { random_int = [1, 100] }" in text
+    import tomllib
+
+    from golive.checks.load.spec import LoadOptions
+    from golive.config import CheckSettings
+
+    settings = CheckSettings(**tomllib.loads(text))
+    assert settings.slo == ["p(95) < 500ms", "p(99) < 1000ms", "error_rate < 1%"]
+    LoadOptions.model_validate(settings.options)  # it is a valid scenario
