@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck check bench clean
+.PHONY: install demo test lint typecheck check bench bench-load bench-1000 clean
 
 install: $(STAMP)
 
@@ -34,6 +34,14 @@ check: lint typecheck test
 
 bench: install
 	$(BIN)/python bench/http_checks.py
+	$(BIN)/python bench/load_accuracy.py
+
+bench-load: install
+	$(BIN)/python bench/load_accuracy.py
+
+# the spec's acceptance run: 1000 users, 30 s ramp, 60 s hold against the tuned demo shop
+bench-1000: install
+	$(BIN)/python bench/thousand_users.py
 
 clean:
 	rm -rf $(VENV) .golive .pytest_cache .mypy_cache .ruff_cache golive-report.html

@@ -109,6 +109,59 @@ class ExtraHeaders:
         await self.app(scope, receive, wrapped)
 
 
+class ResponseCache:
+    """A short-lived server-side cache of successful GET responses (the tuned shop's "API
+    response caching"): keyed by path, query and negotiated encoding, ``ttl_s`` seconds,
+    at most ``max_entries`` (then it starts afresh)."""
+
+    def __init__(self, app: ASGIApp, *, ttl_s: float = 5.0, max_entries: int = 10_000,
+                 prefixes: tuple[str, ...] = ("/api/",), exact: tuple[str, ...] = ("/",)
+                 ) -> None:
+        self.app = app
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self.prefixes = prefixes
+        self.exact = exact
+        self.entries: dict[tuple[str, bytes, str], tuple[float, Message, bytes]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
+                or not (path.startswith(self.prefixes) or path in self.exact)):
+            await self.app(scope, receive, send)
+            return
+        import time
+
+        accept = _header(scope["headers"], b"accept-encoding").lower()
+        encoding = "br" if b"br" in accept else "gzip" if b"gzip" in accept else ""
+        key = (path, scope.get("query_string", b""), encoding)
+        hit = self.entries.get(key)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self.ttl_s:
+            _, start, body = hit
+            await send({**start, "headers": [*start["headers"], (b"x-cache", b"hit")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        start_msg: Message | None = None
+        chunks: list[bytes] = []
+
+        async def wrapped(message: Message) -> None:
+            nonlocal start_msg
+            if message["type"] == "http.response.start":
+                start_msg = message
+                await send({**message, "headers": [*message["headers"], (b"x-cache", b"miss")]})
+                return
+            await send(message)
+            if message["type"] == "http.response.body" and start_msg is not None:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body") and start_msg["status"] == 200:
+                    if len(self.entries) >= self.max_entries:
+                        self.entries.clear()
+                    self.entries[key] = (now, start_msg, b"".join(chunks))
+
+        await self.app(scope, receive, wrapped)
+
+
 class BodyLimit:
     """413 for a request whose declared Content-Length exceeds the limit."""
 

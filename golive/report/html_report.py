@@ -10,14 +10,25 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from golive import __version__
 from golive.report.compare import Comparison
-from golive.report.svg import before_after_bars, stacked_bar
+from golive.report.svg import before_after_bars, stacked_bar, time_series
 from golive.results import STATUS_ORDER, Status, format_number
 from golive.store import RunRecord
 
 _env = Environment(loader=PackageLoader("golive", "report/templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                    lstrip_blocks=True)
-_env.filters["num"] = lambda v: "-" if v is None else format_number(float(v))
+def _num(value: object) -> str:
+    return format_number(float(value)) if isinstance(value, (int, float)) else "-"
+
+
+def _evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Evidence as shown in the page: the encoded histograms are for machines, not people."""
+    return {k: ("(encoded, in the JSON report)" if k == "histograms" else v)
+            for k, v in evidence.items()}
+
+
+_env.filters["num"] = _num
+_env.filters["shown"] = _evidence
 
 
 def _counts(statuses: list[str]) -> dict[str, int]:
@@ -38,6 +49,8 @@ def _run_view(run: RunRecord, title: str) -> dict[str, Any]:
         "areas": areas,
         "chart": stacked_bar(_counts([str(r.status) for r in run.results])),
         "criteria": criteria,
+        "series": {r.check: time_series(r.evidence["series"]) for r in run.results
+                   if isinstance(r.evidence.get("series"), list) and r.evidence["series"]},
         "criteria_chart": stacked_bar(_counts([c["status"] for c in run.criteria]))
         if run.criteria else None,
     }

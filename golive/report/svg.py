@@ -76,3 +76,69 @@ def before_after_bars(rows: Sequence[tuple[str, float, float, str]], *,
 def _svg(markup: str) -> Markup:
     """Mark chart markup safe: every piece of text in it went through ``escape`` above."""
     return Markup(markup)  # noqa: S704
+
+
+def time_series(series: Sequence[dict[str, object]], *, width: int = 640,
+                height: int = 220) -> Markup:
+    """Latency percentiles (lines, left axis) and throughput (bars, right axis) per second;
+    the measurement window shaded, seconds with errors marked in red."""
+    rows = [r for r in series if isinstance(r.get("t"), (int, float))]
+    if not rows:
+        return _svg("")
+    left, right, top, bottom = 48, 48, 16, 28
+    w, h = width - left - right, height - top - bottom
+    t0 = min(float(r["t"]) for r in rows)  # type: ignore[arg-type]
+    t1 = max(float(r["t"]) for r in rows) or 1.0  # type: ignore[arg-type]
+    span = max(t1 - t0, 1.0)
+    lat_max = max((float(r.get(k, 0) or 0) for r in rows for k in ("p99_ms", "p95_ms")),  # type: ignore[arg-type]
+                  default=1.0) or 1.0
+    rps_max = max((float(r.get("rps", 0) or 0) for r in rows), default=1.0) or 1.0  # type: ignore[arg-type]
+
+    def x(t: float) -> float:
+        return left + w * (t - t0) / span
+
+    def y_lat(v: float) -> float:
+        return top + h - h * v / lat_max
+
+    out = []
+    hold = [float(r["t"]) for r in rows if r.get("phase") == "hold"]  # type: ignore[arg-type]
+    if hold:
+        out.append(f'<rect x="{x(min(hold) - 1):.1f}" y="{top}" '
+                   f'width="{max(2.0, x(max(hold)) - x(min(hold) - 1)):.1f}" height="{h}" '
+                   f'fill="#e3f2fd"><title>measurement window</title></rect>')
+    bar_w = max(1.0, w / max(len(rows), 1) * 0.6)
+    for r in rows:
+        rps = float(r.get("rps", 0) or 0)  # type: ignore[arg-type]
+        bh = h * rps / rps_max
+        out.append(f'<rect x="{x(float(r["t"])) - bar_w / 2:.1f}" y="{top + h - bh:.1f}" '  # type: ignore[arg-type]
+                   f'width="{bar_w:.1f}" height="{bh:.1f}" fill="#cfd8dc">'
+                   f'<title>{escape(str(r["t"]))} s: {rps:g} rps</title></rect>')
+        if r.get("errors"):
+            out.append(f'<line x1="{x(float(r["t"])):.1f}" y1="{top}" '  # type: ignore[arg-type]
+                       f'x2="{x(float(r["t"])):.1f}" y2="{top + 6}" stroke="#c62828" '  # type: ignore[arg-type]
+                       f'stroke-width="3"><title>{escape(str(r["errors"]))} errors</title></line>')
+    for key, color in (("p50_ms", "#2e7d32"), ("p95_ms", "#f9a825"), ("p99_ms", "#c62828")):
+        pts = [f"{x(float(r['t'])):.1f},{y_lat(float(r[key])):.1f}"  # type: ignore[arg-type]
+               for r in rows if r.get(key) is not None]
+        if pts:
+            out.append(f'<polyline points="{" ".join(pts)}" fill="none" stroke="{color}" '
+                       f'stroke-width="1.6"><title>{key}</title></polyline>')
+    out.append(f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" stroke="#999"/>')
+    out.append(f'<text x="{left - 4}" y="{top + 8}" font-size="10" text-anchor="end">'
+               f'{format_number(lat_max)} ms</text>')
+    out.append(f'<text x="{left - 4}" y="{top + h}" font-size="10" text-anchor="end">0</text>')
+    out.append(f'<text x="{left + w + 4}" y="{top + 8}" font-size="10">'
+               f'{format_number(rps_max)} rps</text>')
+    out.append(f'<text x="{left}" y="{height - 8}" font-size="10">{format_number(t0)} s</text>')
+    out.append(f'<text x="{left + w}" y="{height - 8}" font-size="10" text-anchor="end">'
+               f'{format_number(t1)} s</text>')
+    legend = [("p50", "#2e7d32"), ("p95", "#f9a825"), ("p99", "#c62828"), ("rps", "#cfd8dc"),
+              ("window", "#e3f2fd")]
+    lx = left + 70
+    for name, color in legend:
+        out.append(f'<rect x="{lx}" y="{height - 17}" width="10" height="10" fill="{color}"/>'
+                   f'<text x="{lx + 13}" y="{height - 8}" font-size="10">{name}</text>')
+        lx += 62
+    return _svg(f'<svg role="img" aria-label="latency and throughput over time" '
+                f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+                f'xmlns="http://www.w3.org/2000/svg">{"".join(out)}</svg>')

@@ -91,12 +91,13 @@ class _Recorder:
         if exception is not None:
             self.failures[key] += 1
             self.exceptions[type(exception).__name__] += 1
-        # a stall: nothing completed for longer than STALL_MS while this request waited
+        # a stall: nothing completed for longer than STALL_MS, while this request was waiting
+        # for at least half of that gap (an idle generator is not a stalled target)
         started = now - latency_ms / 1000
         if self.last_done is not None:
-            waited_from = max(self.last_done, started)
-            if now - waited_from > STALL_MS / 1000:
-                self.stalls.append([round(waited_from, 3), round(now, 3)])
+            gap = now - self.last_done
+            if gap > STALL_MS / 1000 and now - max(started, self.last_done) >= gap / 2:
+                self.stalls.append([round(self.last_done, 3), round(now, 3)])
         self.last_done = now
 
     def flush(self, final: bool = False) -> None:
