@@ -9,6 +9,7 @@ from golive.results import STATUS_ORDER, Status
 from golive.store import RunRecord
 
 _LOWER_IS_BETTER = ("_ms", "_bytes", "bytes", "missing_headers", "leaks", "responses_5xx",
+                    "generator_cpu_pct", "regressions",
                     "items_max", "error_rate_pct", "errors")
 _HIGHER_IS_BETTER = ("_pct", "_score", "score", "rps", "hsts_max_age_s", "redirects_to_https")
 

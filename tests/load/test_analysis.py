@@ -101,3 +101,13 @@ def test_regression_rule() -> None:
     assert ("GET /a", "p95_ms") in flagged and ("overall", "p50_ms") in flagged
     faster = compare_load(_evidence(30, 1), _evidence(0, 2))
     assert any(r["verdict"] == "improvement" for r in faster)
+
+
+def test_requests_never_answered_are_reported_by_endpoint() -> None:
+    raw = _run(200, 10)
+    raw.lines[-1].update(final=True, waiting_long=7, waiting_by_name={"GET /slow": 7})
+    a = analyse(raw, _opts())
+    assert a.metrics["unanswered"] == 7
+    assert a.unanswered == {"GET /slow": 7}
+    assert any("7 request(s) had been waiting for more than 1000 ms" in r
+               for r in a.understated)

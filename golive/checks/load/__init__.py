@@ -66,6 +66,12 @@ def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measure
     hiding = [a.too_few[m] for m in asked if m in a.too_few and m not in established]
     hiding += a.understated
     breached = [s for s in slos if s.blocking and s.evaluate(metrics).ok is False]
+    for name, n in sorted(a.unanswered.items(), key=lambda kv: -kv[1]):
+        findings.append(Finding(
+            "Requests never answered", Severity.HIGH, location=name,
+            detail=f"{n} request(s) waited more than {opts.stall_ms:g} ms and were still "
+                   "unanswered when the test stopped",
+            fix="Profile this endpoint first: it is slower than the whole test."))
     reasons = list(a.untrusted)
     if not reasons and breached:
         findings += [Finding("Figures incomplete", Severity.MEDIUM, location="overall",
@@ -93,7 +99,7 @@ def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measure
             "errors_by_status": a.errors_by_status,
             "errors_by_exception": a.errors_by_exception,
             "histograms": a.histograms, "scenario": raw.scenario, "command": raw.command,
-            "too_few_samples": a.too_few,
+            "too_few_samples": a.too_few, "unanswered": a.unanswered,
             "established_with_few_samples": established,
             "coordinated_omission": closed_note if opts.model == "closed" else
             "paced model: requests keep their schedule while the target is slow",

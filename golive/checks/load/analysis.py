@@ -81,6 +81,8 @@ class LoadAnalysis:
     untrusted: list[str] = field(default_factory=list)
     #: ... a stalled target or a rate shortfall UNDERSTATES it (a failure still stands)
     understated: list[str] = field(default_factory=list)
+    #: requests still waiting (longer than the stall limit) when the test stopped, by endpoint
+    unanswered: dict[str, int] = field(default_factory=dict)
     too_few: dict[str, str] = field(default_factory=dict)
 
 
@@ -125,8 +127,29 @@ def analyse(raw: RawRun, opts: LoadOptions) -> LoadAnalysis:
         generators=_generators(raw, in_window, seconds),
         stalls=_merge_stalls([s for ln in raw.lines for s in ln.get("stalls", [])]),
     )
+    _unfinished(analysis, raw, opts)
     _trust(analysis, opts, seconds)
     return analysis
+
+
+def _unfinished(a: LoadAnalysis, raw: RawRun, opts: LoadOptions) -> None:
+    """Requests that waited longer than the stall limit and were never answered before the
+    test stopped (golive's own scenario only: a user's locustfile is not instrumented)."""
+    last: dict[int, dict[str, Any]] = {}
+    for ln in raw.lines:
+        if "t" in ln and ln.get("waiting_long") is not None:
+            last[ln["pid"]] = ln
+    if not last:
+        return
+    waiting = sum(ln["waiting_long"] for ln in last.values())
+    a.metrics["unanswered"] = float(waiting)
+    for ln in last.values():
+        for name, n in (ln.get("waiting_by_name") or {}).items():
+            a.unanswered[name] = a.unanswered.get(name, 0) + n
+    if waiting:
+        a.understated.append(
+            f"{waiting} request(s) had been waiting for more than {opts.stall_ms:g} ms and were "
+            "still unanswered when the test stopped: they are in no percentile")
 
 
 def _series(raw: RawRun, w0: float, w1: float) -> list[dict[str, Any]]:

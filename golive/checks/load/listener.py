@@ -102,6 +102,16 @@ class _Recorder:
 
     def flush(self, final: bool = False) -> None:
         cpu = time.process_time()
+        now = time.time()
+        inflight = getattr(self.environment, "golive_inflight", None)
+        # requests sent by golive's scenario and waiting for longer than STALL_MS now
+        waiting_by_name: Counter[str] = Counter(
+            name for t, name in list((inflight or {}).values()) if now - t > STALL_MS / 1000)
+        waiting = sum(waiting_by_name.values()) if inflight is not None else None
+        if final and waiting and self.last_done is not None \
+                and now - self.last_done > STALL_MS / 1000:
+            # nothing completed since last_done while requests waited: a stall that never ended
+            self.stalls.append([round(self.last_done, 3), round(now, 3)])
         line = {
             "pid": self.pid, "t": round(time.time(), 3), "final": final,
             "users": getattr(getattr(self.environment, "runner", None), "user_count", None),
@@ -109,6 +119,7 @@ class _Recorder:
             "requests": dict(self.requests), "failures": dict(self.failures),
             "status": dict(self.status), "exceptions": dict(self.exceptions),
             "bytes": self.bytes, "stalls": self.stalls,
+            "waiting_long": waiting, "waiting_by_name": dict(waiting_by_name),
             "hist": self.overall.encode().decode() if self.overall.total_count else None,
             "by_name": {k: h.encode().decode() for k, h in self.by_name.items()},
         }

@@ -15,6 +15,7 @@ import re
 import time
 from typing import Any
 
+from gevent import GreenletExit
 from locust import FastHttpUser, LoadTestShape, task
 
 SPEC: dict[str, Any] = json.loads(os.environ.get("GOLIVE_SCENARIO", "{}") or "{}")
@@ -108,6 +109,22 @@ class GoliveUser(FastHttpUser):
         kwargs: dict[str, Any] = {"headers": headers, "name": step.get("name") or step["path"]}
         if step.get("json") is not None:
             kwargs["json"] = _fill(step["json"], self.vars)
+        # counted before sending: requests still waiting when the test stops never reach
+        # Locust's request event, and golive reports them instead of forgetting them
+        inflight = self.environment.__dict__.setdefault("golive_inflight", {})
+        token = object()
+        inflight[token] = (time.time(), f"{method} {kwargs['name']}")
+        try:
+            self._send(method, path, step, kwargs)
+        except GreenletExit:
+            raise  # stopped while waiting: it stays in golive_inflight, reported unanswered
+        except BaseException:
+            inflight.pop(token, None)
+            raise
+        inflight.pop(token, None)
+
+    def _send(self, method: str, path: str, step: dict[str, Any],
+              kwargs: dict[str, Any]) -> None:
         with self.client.request(method, path, catch_response=True, **kwargs) as response:
             if response.status_code >= 400 or response.status_code == 0:
                 response.failure(f"HTTP {response.status_code}")
