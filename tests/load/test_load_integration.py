@@ -44,12 +44,30 @@ def test_tuned_demo_passes_with_trustworthy_figures(demo: Demo) -> None:
 
 
 def test_slow_endpoint_is_named(demo: Demo) -> None:
-    r = _load(demo("slow_endpoint").url, users=30, ramp_s=1, hold_s=6,
+    r = _load(demo("slow_endpoint,n_plus_one").url, users=30, ramp_s=1, hold_s=6,
               slo=["p(95) < 500ms"])
     slow = [f for f in r.findings if f.title == "Slow endpoint"]
     assert [f.location for f in slow] == ["GET /api/search"], r.findings
     assert r.status is Status.FAIL
     assert r.evidence["endpoints"]["GET /api/search"]["p50_ms"] >= 600
+
+
+def test_flows_variables_and_a_login_per_user(demo: Demo) -> None:
+    r = _load(demo("none").url, users=4, ramp_s=1, hold_s=5, think_min_s=0.05,
+              think_max_s=0.1, slo=["error_rate < 1%"],
+              on_start=[{"method": "POST", "path": "/api/login", "name": "login",
+                         "json": {"email": "demo@example.com", "password": "demo"},
+                         "extract": {"token": "token"}}],
+              headers={"Authorization": "Bearer {token}"},
+              flows=[{"name": "browse", "steps": [
+                  {"path": "/api/products?limit=5", "name": "list",
+                   "extract": {"pid": "items[*].id"}},
+                  {"path": "/api/products/{pid}", "name": "detail"}]}])
+    assert r.status is Status.PASS, (r.reason, r.findings)
+    names = set(r.evidence["endpoints"])
+    assert {"GET list", "GET detail"} <= names
+    assert r.evidence["endpoints"]["GET detail"]["requests"] > 20
+    assert r.metrics["errors"] == 0  # {pid} was filled from the list: no 404s
 
 
 def test_a_freezing_target_reports_stalls_and_is_not_a_pass() -> None:
