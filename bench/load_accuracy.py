@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from golive.results import Result
 from tests.checks.helpers import run_one
-from tests.load.target import serve
+from tests.targets import serve
 
 
 def load(url: str, **options: Any) -> Result:

@@ -8,11 +8,9 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from click.testing import CliRunner, Result
 from golive.cli import cli
 from golive.demo.server import RunningDemo
 from tests.conftest import SPEC
+from tests.targets import serve
 
 Demo = Callable[[str], RunningDemo]
 
@@ -149,29 +148,11 @@ def test_no_target_at_all(run: Callable[..., Result], tmp_path: Path) -> None:
     assert r.exit_code == 2 and "no target" in r.stderr
 
 
-class _Slow(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path == "/openapi.json":
-            time.sleep(20)  # bounded: longer than the test waits
-        body = b'{"status": "ok"}'
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def slow_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    # /openapi.json hangs (bounded: longer than the test waits), the rest answers at once
+    with serve({"/health": 0, "/openapi.json": 20_000}) as url:
+        yield url
 
 
 def test_ctrl_c_keeps_the_partial_run_exit_130(slow_server: str, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from golive.cli import cli
 from golive.demo.server import RunningDemo
 from golive.results import Status
 from tests.checks.helpers import run_one
-from tests.load.target import serve
+from tests.targets import serve
 
 pytestmark = pytest.mark.integration
 Demo = Callable[[str], RunningDemo]
@@ -44,7 +44,7 @@ def test_tuned_demo_passes_with_trustworthy_figures(demo: Demo) -> None:
 
 
 def test_slow_endpoint_is_named(demo: Demo) -> None:
-    r = _load(demo("slow_endpoint,n_plus_one").url, users=30, ramp_s=1, hold_s=6,
+    r = _load(demo("slow_endpoint,n_plus_one").url, users=40, ramp_s=1, hold_s=8,
               slo=["p(95) < 500ms"])
     slow = [f for f in r.findings if f.title == "Slow endpoint"]
     assert [f.location for f in slow] == ["GET /api/search"], r.findings

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from golive.checks import Check, CheckContext
-from golive.checks.load.analysis import PERCENTILES, analyse, share_above, wilson_lower
+from golive.checks.load.analysis import (
+    PERCENTILES,
+    analyse,
+    min_samples,
+    share_above,
+    wilson_lower,
+)
 from golive.checks.load.engine import run_locust
 from golive.checks.load.scenario import default_scenario
 from golive.checks.load.spec import LoadOptions, resolved
@@ -47,8 +53,14 @@ def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measure
     findings = []
     for name, fig in sorted(a.endpoints.items(), key=lambda kv: -kv[1].get("p95_ms", 0)):
         if fig.get("p95_ms", 0) > opts.endpoint_p95_ms:
+            # with few samples, say "slow" only when the share of slow requests is surely
+            # above 5 % (the same bound as for the overall percentiles)
+            above, n = share_above(a.histograms.get(name, ""), opts.endpoint_p95_ms) \
+                if a.histograms.get(name) else (0, 0)
+            sure = n >= min_samples(95) or wilson_lower(above, n) > 0.05
             findings.append(Finding(
-                "Slow endpoint", Severity.HIGH, location=name,
+                "Slow endpoint" if sure else "Possibly slow endpoint (few samples)",
+                Severity.HIGH if sure else Severity.MEDIUM, location=name,
                 detail=f"p95 {fig['p95_ms']:.0f} ms, p99 {fig.get('p99_ms', 0):.0f} ms over "
                        f"{int(fig['requests'])} requests",
                 fix="Profile this endpoint: its queries, its calls, what it could cache."))
@@ -65,10 +77,13 @@ def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measure
     # generator OVERSTATES latency: then nothing measured here can be trusted.
     hiding = [a.too_few[m] for m in asked if m in a.too_few and m not in established]
     hiding += a.understated
-    breached = [s for s in slos if s.blocking and s.evaluate(metrics).ok is False]
+    breached = any(s.blocking and s.evaluate(metrics).ok is False for s in slos) or any(
+        f.severity is Severity.HIGH for f in findings)
     for name, n in sorted(a.unanswered.items(), key=lambda kv: -kv[1]):
+        done = a.endpoints.get(name, {}).get("requests", 0)
         findings.append(Finding(
-            "Requests never answered", Severity.HIGH, location=name,
+            "Requests never answered",
+            Severity.HIGH if n > max(1, done / 100) else Severity.MEDIUM, location=name,
             detail=f"{n} request(s) waited more than {opts.stall_ms:g} ms and were still "
                    "unanswered when the test stopped",
             fix="Profile this endpoint first: it is slower than the whole test."))
