@@ -131,10 +131,11 @@ def _error(check: Check, selected: Selected, reason: str, started: float,
     return result
 
 
-def _unreachable(client: httpx.Client) -> str:
-    """Why the target cannot be reached at all ("" when it answers anything)."""
+def _unreachable(site: Site) -> str:
+    """Why the target cannot be reached at all ("" when it answers anything). The home page
+    fetched here stays in the site's cache for the checks."""
     try:
-        client.get("/", timeout=min(10.0, client.timeout.connect or 10.0))
+        site.get("/")
     except httpx.TransportError as err:
         return f"target unreachable: {type(err).__name__}: {err}"
     return ""
@@ -173,7 +174,7 @@ def run_audit(
             ctx = CheckContext(target=target, config=config, client=client,
                                site=Site(client, target, config.target), profile=profile,
                                progress=events.message, baseline=baseline)
-            unreachable = _unreachable(client)
+            unreachable = _unreachable(ctx.site)
             for position, item in enumerate(selected):
                 events.check_started(item.check)
                 if unreachable:

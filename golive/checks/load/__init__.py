@@ -101,7 +101,10 @@ def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measure
     summary = (f"{m.get('users', 0):.0f} users, {m.get('rps', 0):.0f} rps, "
                f"p95 {m.get('p95_ms', 0):.0f} ms, p99 {m.get('p99_ms', 0):.0f} ms, "
                f"errors {m.get('error_rate_pct', 0):.2f} % over {int(m.get('requests', 0))} "
-               f"requests ({opts.hold_s:g}s hold, ramp excluded)")
+               f"requests ({opts.hold_s:g}s hold, ramp excluded)"
+               + ("; closed model: a slow target receives fewer requests, so coordinated "
+                  "omission may hide latency (model = 'paced' keeps the rate)"
+                  if opts.model == "closed" else ""))
     return Measurement(
         metrics=metrics, findings=findings, summary=summary,
         inconclusive="; ".join(reasons) if reasons else None,
