@@ -91,8 +91,7 @@ def locust_command(opts: LoadOptions, target: str, *, master: bool = False,
 
 def run_locust(opts: LoadOptions, target: str, *,
                progress: Callable[[dict[str, Any]], None] | None = None,
-               workdir: str | Path | None = None, master: bool = False,
-               expect_workers: int = 0, master_port: int | None = None) -> RawRun:
+               workdir: str | Path | None = None) -> RawRun:
     """Run one load test to its end (bounded by its schedule plus a margin) and read it."""
     assert opts.hold_s is not None
     budget = (opts.ramp_s or 0) + opts.hold_s + opts.down_s + 60 + (60 if opts.workers else 0)
@@ -106,10 +105,9 @@ def run_locust(opts: LoadOptions, target: str, *,
     env = {**os.environ, "GOLIVE_LOAD_DIR": str(folder),
            "GOLIVE_SCENARIO": "" if opts.locustfile else json.dumps(scenario),
            "GOLIVE_STALL_MS": str(opts.stall_ms), "PYTHONUNBUFFERED": "1"}
-    if opts.workers:
-        master, expect_workers, master_port = True, opts.workers, opts.master_port
-    cmd = locust_command(opts, target, master=master, expect_workers=expect_workers,
-                         master_port=master_port, bind_host=opts.master_bind_host)
+    cmd = locust_command(opts, target, master=bool(opts.workers), expect_workers=opts.workers,
+                         master_port=opts.master_port if opts.workers else None,
+                         bind_host=opts.master_bind_host)
     raw = RawRun(command=cmd, scenario=scenario)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
