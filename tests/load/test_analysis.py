@@ -101,6 +101,11 @@ def test_regression_rule() -> None:
     assert ("GET /a", "p95_ms") in flagged and ("overall", "p50_ms") in flagged
     faster = compare_load(_evidence(30, 1), _evidence(0, 2))
     assert any(r["verdict"] == "improvement" for r in faster)
+    busier = _evidence(0, 2)
+    busier["overall"] = {**busier["overall"], "rps": busier["overall"]["rps"] * 2}
+    rows = {(r["endpoint"], r["metric"]): r["verdict"]
+            for r in compare_load(_evidence(0, 1), busier)}
+    assert rows[("overall", "rps")] == "improvement"
 
 
 def test_requests_never_answered_are_reported_by_endpoint() -> None:

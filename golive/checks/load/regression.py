@@ -75,8 +75,10 @@ def compare_load(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str
             if metric in fb and metric in fa:
                 b, a = fb[metric], fa[metric]
                 worse = a < b * (1 - REL) if metric == "rps" else a > b + 1.0
+                better = a > b * (1 + REL) if metric == "rps" else a < b - 1.0
                 rows.append({"endpoint": name or "overall", "metric": metric,
                              "before": fb[metric], "after": fa[metric],
                              "change": round(fa[metric] - fb[metric], 3),
-                             "verdict": "regression" if worse else "same"})
+                             "verdict": "regression" if worse else
+                             "improvement" if better else "same"})
     return rows
