@@ -441,14 +441,14 @@ def load_worker(master_host: str, master_port: int, target: str | None,
     import httpx
 
     from golive.checks.load.engine import worker_command, worker_env
-    from golive.checks.load.scenario import default_scenario
+    from golive.checks.load.scenario import has_scenario, with_default_scenario
     from golive.site import Site
 
     config = _config(config_path)
     _load_settings(config, scenario, {
         "locustfile": str(Path(locustfile).resolve()) if locustfile else None})
     opts = _load_options(config, profile)
-    if not opts.locustfile and not opts.requests and not opts.flows:
+    if not has_scenario(opts):
         target = target or config.target.url
         if not target:
             raise UsageError("the scenario comes from the target's OpenAPI document: "
@@ -457,8 +457,7 @@ def load_worker(master_host: str, master_port: int, target: str | None,
 
         check_target(target, config.target.allow_targets)
         with httpx.Client(base_url=target, timeout=config.target.timeout_s) as client:
-            extra = default_scenario(Site(client, target, config.target))
-        opts = opts.model_validate({**opts.model_dump(by_alias=True), **extra})
+            opts = with_default_scenario(opts, Site(client, target, config.target))
     cmd = worker_command(opts, master_host, master_port)
     sys.exit(subprocess.call(cmd, env=worker_env(opts)))
 

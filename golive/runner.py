@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,7 +153,6 @@ def run_audit(
     label: str = "",
     baseline: RunRecord | None = None,
     events: Events | None = None,
-    client_factory: Callable[[], httpx.Client] | None = None,
 ) -> AuditOutcome:
     events = events or Events()
     check_target(target, config.target.allow_targets)
@@ -165,7 +164,7 @@ def run_audit(
     events.started(run_id, len(selected))
     results: list[Result] = []
     interrupted = False
-    client = client_factory() if client_factory else httpx.Client(
+    client = httpx.Client(
         base_url=target, timeout=config.target.timeout_s, headers=config.target.headers,
         verify=tls_verify(config.target.ca_bundle), follow_redirects=False,
     )

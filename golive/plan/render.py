@@ -9,7 +9,6 @@ byte for byte, so ``parse(render(parse(x)))`` equals ``parse(x)``.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterable
 
 from golive.plan.evaluate import ItemOutcome
@@ -113,7 +112,3 @@ def _table_cell(line: str, value: str) -> str:
     start = line.index("|")
     return line[:start] + "|" + "|".join(cells) + "|"
 
-
-def strip_notes(text: str) -> str:
-    """Remove every golive note from a rendered plan (for diffs against the original)."""
-    return "\n".join(re.sub(r"\s+_\(golive run .*\)_\s*$", "", ln) for ln in text.split("\n"))

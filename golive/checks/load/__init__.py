@@ -13,7 +13,7 @@ from golive.checks.load.analysis import (
     wilson_lower,
 )
 from golive.checks.load.engine import run_locust
-from golive.checks.load.scenario import default_scenario
+from golive.checks.load.scenario import has_scenario, with_default_scenario
 from golive.checks.load.spec import LoadOptions, resolved
 from golive.plugins import hookimpl
 from golive.results import Finding, Measurement, Severity
@@ -29,14 +29,13 @@ class LoadLatency(Check):
 
     def run(self, ctx: CheckContext) -> Measurement:
         opts = resolved(self.options, ctx.profile)  # type: ignore[arg-type]
-        if not opts.locustfile and not opts.requests and not opts.flows:
-            scenario = default_scenario(ctx.site)
-            if not scenario["requests"]:
+        if not has_scenario(opts):
+            opts = with_default_scenario(opts, ctx.site)
+            if not opts.requests:
                 return Measurement.skip(
                     "no scenario: the target publishes no OpenAPI document to build one from",
                     enable="declare requests in [checks.\"load.latency\"] or run "
                            "'golive load init --openapi URL'")
-            opts = opts.model_validate({**opts.model_dump(by_alias=True), **scenario})
         ctx.progress(f"load: {opts.users} users, ramp {opts.ramp_s:g}s, hold {opts.hold_s:g}s")
         raw = run_locust(opts, ctx.target, progress=lambda p: ctx.progress(
             f"load: {p['users']:.0f} users, {p['rps']:.0f} rps"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from golive.checks.load.spec import LoadOptions
 from golive.site import Site
 
 
@@ -56,6 +57,15 @@ def default_scenario(site: Site) -> dict[str, Any]:
             full = path + ("?" + "&".join(query) if query else "")
             requests.append({"path": full, "name": path})
     return {"requests": requests, "vars": variables}
+
+
+def has_scenario(opts: LoadOptions) -> bool:
+    return bool(opts.locustfile or opts.requests or opts.flows)
+
+
+def with_default_scenario(opts: LoadOptions, site: Site) -> LoadOptions:
+    """``opts`` with the OpenAPI default scenario filled in (its requests may be empty)."""
+    return opts.model_validate({**opts.model_dump(by_alias=True), **default_scenario(site)})
 
 
 def starter_toml(site: Site) -> str:
