@@ -116,3 +116,15 @@ def test_requests_never_answered_are_reported_by_endpoint() -> None:
     assert a.unanswered == {"GET /slow": 7}
     assert any("7 request(s) had been waiting for more than 1000 ms" in r
                for r in a.understated)
+
+
+def test_a_small_shift_in_an_endpoints_share_is_noise() -> None:
+    before, after = _evidence(0, 1), _evidence(0, 1)
+    # an endpoint's share of a random mix: 720 vs 680 requests in 6 s (-5.6 %, 1.1 SE)
+    before["endpoints"] = {"GET /b": {"requests": 720.0, "rps": 120.0, "error_rate_pct": 0.0}}
+    after["endpoints"] = {"GET /b": {"requests": 680.0, "rps": 113.3, "error_rate_pct": 0.0}}
+    rows = {(r["endpoint"], r["metric"]): r["verdict"] for r in compare_load(before, after)}
+    assert rows[("GET /b", "rps")] == "same"
+    after["endpoints"] = {"GET /b": {"requests": 360.0, "rps": 60.0, "error_rate_pct": 0.0}}
+    rows = {(r["endpoint"], r["metric"]): r["verdict"] for r in compare_load(before, after)}
+    assert rows[("GET /b", "rps")] == "regression"

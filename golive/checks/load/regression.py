@@ -3,7 +3,9 @@
 Per endpoint and overall, for p50, p95 and p99: the change counts only when it exceeds
 max(5 %, 2 ms) and a bootstrap of the two latency histograms (resampling each run's recorded
 latencies) puts the lower 95 % bound of the difference above zero. Throughput and error rate
-are compared too (a drop of more than 5 % in rps, a rise of more than one point in errors).
+are compared too: a drop of more than 5 % in rps, a rise of more than one point in errors, each
+also beyond three standard errors of the counts (a random request mix moves an endpoint's
+share of the traffic by a few per cent from run to run).
 """
 
 from __future__ import annotations
@@ -41,6 +43,22 @@ def bootstrap_lower_bound(before: str, after: str, pct: float, *, seed: int = 0)
     return float(np.percentile(sa - sb, 5))
 
 
+def _z(metric: str, fb: dict[str, float], fa: dict[str, float]) -> float:
+    """How many standard errors apart two runs' rates are (Poisson counts for rps, two
+    proportions for the error rate)."""
+    nb, na = fb.get("requests", 0.0), fa.get("requests", 0.0)
+    if not nb or not na:
+        return 0.0
+    if metric == "rps":
+        sb, sa = nb / fb["rps"], na / fa["rps"]  # seconds of each window
+        se = float(np.sqrt(nb / sb**2 + na / sa**2))
+        return (fa["rps"] - fb["rps"]) / se if se else 0.0
+    pb, pa = fb["error_rate_pct"] / 100, fa["error_rate_pct"] / 100
+    pooled = (pb * nb + pa * na) / (nb + na)
+    se = float(np.sqrt(pooled * (1 - pooled) * (1 / nb + 1 / na)))
+    return (pa - pb) / se if se else 0.0
+
+
 def compare_load(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows of (endpoint, metric, before, after, change, verdict) from two load.latency
     evidence dicts (their ``endpoints`` figures and ``histograms``)."""
@@ -74,8 +92,9 @@ def compare_load(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str
         for metric in ("rps", "error_rate_pct"):
             if metric in fb and metric in fa:
                 b, a = fb[metric], fa[metric]
-                worse = a < b * (1 - REL) if metric == "rps" else a > b + 1.0
-                better = a > b * (1 + REL) if metric == "rps" else a < b - 1.0
+                z = _z(metric, fb, fa)
+                worse = (a < b * (1 - REL) if metric == "rps" else a > b + 1.0) and abs(z) > 3
+                better = (a > b * (1 + REL) if metric == "rps" else a < b - 1.0) and abs(z) > 3
                 rows.append({"endpoint": name or "overall", "metric": metric,
                              "before": fb[metric], "after": fa[metric],
                              "change": round(fa[metric] - fb[metric], 3),
