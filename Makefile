@@ -14,6 +14,16 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# hypopg for the database area's index advice (tests and demo); needs apt and root
+	@if ! ls /usr/share/postgresql/*/extension/hypopg.control >/dev/null 2>&1; then \
+		major=$$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1); \
+		if [ -n "$$major" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get install -y -q postgresql-$$major-hypopg >/dev/null 2>&1 || \
+			{ apt-get update -q >/dev/null 2>&1 && \
+			  apt-get install -y -q postgresql-$$major-hypopg >/dev/null; } || \
+			echo "could not install postgresql-$$major-hypopg: index advice tests will skip"; \
+		fi; \
+	fi
 	touch $(STAMP)
 
 demo: install

@@ -124,11 +124,14 @@ def plan_show(file: str, as_json: bool, config_path: str | None) -> None:
 @click.option("--label", default="", help="A name for this run (e.g. 'baseline').")
 @click.option("--baseline", metavar="NAME|last|FILE", help="Compare load figures with this run.")
 @click.option("--fail-on-regression", is_flag=True, help="A load regression exits 1.")
+@click.option("--db", "db_url", metavar="URL",
+              help="The target's PostgreSQL (default: [database] url), for the database area.")
 @store_option
 def audit(target: str | None, config_path: str | None, plan_path: str | None, only: str,
           profile: str | None, json_out: str | None, html_out: str | None,
           junit_out: str | None, plan_out: str | None, strict: bool | None, label: str,
-          baseline: str | None, fail_on_regression: bool, store_url: str | None) -> None:
+          baseline: str | None, fail_on_regression: bool, db_url: str | None,
+          store_url: str | None) -> None:
     """Measure the target, decide every check and plan item, store the run, gate CI."""
     from golive.plan import parse_plan
     from golive.report.output import write_outputs
@@ -136,6 +139,8 @@ def audit(target: str | None, config_path: str | None, plan_path: str | None, on
     from golive.runner import run_audit
 
     config = _config(config_path)
+    if db_url:
+        config.database.url = db_url
     target = target or config.target.url
     if not target:
         raise UsageError("no target: pass --target URL or set [target] url in golive.toml")
@@ -187,6 +192,68 @@ def _baseline(store: Any, config: Config, ref: str | None, fail: bool) -> Any:
         except (ValueError, KeyError) as err:
             raise UsageError(f"--baseline {ref}: not a golive JSON report ({err})") from None
     return store.baseline_run(ref)
+
+
+# --- drill -------------------------------------------------------------------------------
+@cli.group()
+def drill() -> None:
+    """Recovery drills: prove that a procedure works by doing it."""
+
+
+@drill.command("backup")
+@click.option("--db", "db_url", metavar="URL",
+              help="Database to back up (default: [database] url).")
+@click.option("--backup-command", metavar="CMD",
+              help="Your own backup command; it must write a pg_dump -Fc archive to {dump}.")
+@click.option("--jobs", type=click.IntRange(1, 16), default=None, help="pg_restore -j (2).")
+@click.option("--prove-indexes", is_flag=True,
+              help="Build the advised indexes on the restored copy and time the queries.")
+@click.option("--json", "json_out", metavar="FILE", help="Write the JSON report.")
+@click.option("--label", default="", help="A name for this run.")
+@config_option
+@store_option
+def drill_backup(db_url: str | None, backup_command: str | None, jobs: int | None,
+                 prove_indexes: bool, json_out: str | None, label: str,
+                 config_path: str | None, store_url: str | None) -> None:
+    """Dump the database, restore it into a throwaway cluster, compare every table."""
+    from golive.checks.drills.backup import redact
+    from golive.config import CheckSettings
+    from golive.report import print_run
+    from golive.report.output import write_outputs
+    from golive.report.progress import progress_events
+    from golive.runner import run_audit
+
+    config = _config(config_path)
+    if db_url:
+        config.database.url = db_url
+    if not config.database.url:
+        raise UsageError("no database: pass --db postgresql://user@host/db or set "
+                         "[database] url in golive.toml")
+    _writable(json_out, "--json")
+    settings = config.checks.get("drills.backup") or CheckSettings()
+    extra = dict(settings.model_extra or {})
+    if backup_command:
+        extra["backup_command"] = backup_command
+    if jobs:
+        extra["restore_jobs"] = jobs
+    if prove_indexes:
+        extra["prove_indexes"] = True
+    config.checks["drills.backup"] = CheckSettings(
+        enabled=True, severity=settings.severity, slo=settings.slo, **extra)
+    only = ["drills.backup"]
+    if prove_indexes and "database.indexes" not in config.audit.areas:
+        only.insert(0, "database.indexes")
+    store = _store(config, store_url)
+    with progress_events(_console(stderr=True)) as events:
+        outcome = run_audit(target=redact(config.database.url), config=config, store=store,
+                            only=only,
+                            label=label or "drill-backup", events=events)
+    run = store.get_run(outcome.run_id)
+    print_run(_console(), run, title=f"Backup drill of {redact(config.database.url)}")
+    code = ExitStatus.INTERRUPTED if outcome.interrupted else outcome.gate.exit_status
+    write_outputs(run, outcome, None, exit_code=int(code), json_out=json_out, html_out=None,
+                  junit_out=None, plan_out=None, echo=click.echo)
+    sys.exit(int(code))
 
 
 # --- history -----------------------------------------------------------------------------

@@ -36,6 +36,15 @@ class TargetConfig(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
 
 
+class DatabaseConfig(_Strict):
+    """``[database]``: the target's PostgreSQL, for the ``database`` area and the drills."""
+
+    #: libpq DSN or URL (postgresql://user@host:5432/db); ``--db`` overrides it
+    url: str = ""
+    #: roles whose statements are not the application's (besides golive's own)
+    ignore_roles: list[str] = Field(default_factory=list)
+
+
 class AuditConfig(_Strict):
     profile: Literal["quick", "full"] = "quick"
     areas: list[str] = Field(default_factory=list)
@@ -84,6 +93,7 @@ class Config(_Strict):
     audit: AuditConfig = Field(default_factory=AuditConfig)
     plan: PlanConfig = Field(default_factory=PlanConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
     mapping: list[MappingRule] = Field(default_factory=list)
 

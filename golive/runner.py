@@ -57,7 +57,8 @@ def select_checks(config: Config, *, only: Iterable[str] = (), profile: str = "q
     for check_id, cls in registry.items():
         if areas and cls.area() not in areas and check_id not in areas:
             continue
-        if profile not in cls.profiles:
+        named = check_id in areas or cls.area() in areas
+        if profile not in cls.profiles and not named:  # naming a check runs it in any profile
             continue
         settings = config.checks.get(check_id)
         if settings is not None and not settings.enabled:
@@ -72,7 +73,7 @@ def select_checks(config: Config, *, only: Iterable[str] = (), profile: str = "q
         slo_texts = settings.slo if settings and settings.slo is not None else list(cls.slo)
         slos = parse_slos(slo_texts, blocking=severity == "blocking")
         selected.append(Selected(cls(options), slos, severity == "blocking"))
-    return selected
+    return sorted(selected, key=lambda s: s.check.stage)
 
 
 class Events:
@@ -155,17 +156,20 @@ def run_audit(
     events: Events | None = None,
 ) -> AuditOutcome:
     events = events or Events()
-    check_target(target, config.target.allow_targets)
     profile = profile or config.audit.profile
     strict = config.audit.strict if strict is None else strict
     selected = select_checks(config, only=only, profile=profile)
+    http = any(item.check.needs_target for item in selected)
+    if http:
+        check_target(target, config.target.allow_targets)
     run_id = store.start_run(target=target, profile=profile, golive_version=__version__,
                              label=label, plan_path=plan.path if plan else None)
     events.started(run_id, len(selected))
     results: list[Result] = []
     interrupted = False
     client = httpx.Client(
-        base_url=target, timeout=config.target.timeout_s, headers=config.target.headers,
+        base_url=target if http else "http://127.0.0.1", timeout=config.target.timeout_s,
+        headers=config.target.headers,
         verify=tls_verify(config.target.ca_bundle), follow_redirects=False,
     )
     try:
@@ -173,7 +177,7 @@ def run_audit(
             ctx = CheckContext(target=target, config=config, client=client,
                                site=Site(client, target, config.target), profile=profile,
                                progress=events.message, baseline=baseline)
-            unreachable = _unreachable(ctx.site)
+            unreachable = _unreachable(ctx.site) if http else ""
             for position, item in enumerate(selected):
                 events.check_started(item.check)
                 if unreachable:

@@ -42,6 +42,11 @@ class Check:
     severity: ClassVar[str] = "blocking"
     #: profiles the check runs in
     profiles: ClassVar[frozenset[str]] = frozenset({"quick", "full"})
+    #: when it runs in an audit: 0 needs a quiet target (before any load), 1 is the load,
+    #: 2 reads what the load left (its evidence, the database's statistics)
+    stage: ClassVar[int] = 0
+    #: False for checks that work without an HTTP target (e.g. the backup drill)
+    needs_target: ClassVar[bool] = True
     Options: ClassVar[type[BaseModel]] = NoOptions
 
     def __init__(self, options: BaseModel | None = None) -> None:

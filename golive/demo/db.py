@@ -23,6 +23,7 @@ products = sa.Table(
     sa.Column("rating_avg", sa.Float, nullable=False, server_default="0"),
     sa.Column("review_count", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_shop_products_category", "category_id"),
+    sa.Index("ix_shop_products_name", "name"),  # search: name LIKE 'q%' ORDER BY name
 )
 reviews = sa.Table(
     "shop_reviews", metadata,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from importlib import resources
 from pathlib import Path
@@ -10,9 +11,10 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from golive.config import CheckSettings, Config, TargetConfig
+from golive.config import CheckSettings, Config, DatabaseConfig, TargetConfig
 from golive.demo.server import demo_process
-from golive.plan import parse_text, render_plan
+from golive.pgcluster import Cluster, ClusterUnavailable, extension_available, temporary_cluster
+from golive.plan import Plan, parse_text, render_plan
 from golive.report import compare_runs, print_comparison, print_run, render_html
 from golive.report.progress import progress_events
 from golive.runner import AuditOutcome, run_audit
@@ -28,24 +30,14 @@ def run_demo(console: Console, err: Console, *, store: Store, html_out: str,
     plan_text = (resources.files("golive") / "data" / "phase5-task-list.md").read_text("utf-8")
     plan = parse_text(plan_text, "phase5-task-list.md (bundled)")
     runs: list[tuple[str, RunRecord, AuditOutcome]] = []
-    for label, flaws, title in (
-        ("baseline", "all", "Baseline: the shop with every flaw on"),
-        ("tuned", "none", "Tuned: the same shop with every flaw fixed"),
-    ):
-        err.print(Text(f"starting the demo shop ({label}: flaws {flaws}) …", style="dim"))
-        with demo_process(flaws, products=products, reviews=reviews) as shop:
-            config = Config(target=TargetConfig(url=shop.url), checks={
-                # a short paced run: enough samples for p99, and a rate that a stalled
-                # baseline cannot keep (reported, not hidden)
-                "load.latency": CheckSettings(**DEMO_LOAD)})
-            with progress_events(err, prefix=f"{label}: ") as events:
-                outcome = run_audit(target=shop.url, config=config, store=store, plan=plan,
-                                    label=f"demo-{label}", events=events)
-        record = store.get_run(outcome.run_id)
-        print_run(console, record, title=f"{title} · run {record.id}")
-        if outcome.interrupted:  # the partial run is stored; do not start the next one
-            raise KeyboardInterrupt
-        runs.append((title, record, outcome))
+    with contextlib.ExitStack() as stack:
+        cluster = _cluster(stack, err)
+        for label, flaws, title in (
+            ("baseline", "all", "Baseline: the shop with every flaw on"),
+            ("tuned", "none", "Tuned: the same shop with every flaw fixed"),
+        ):
+            runs.append(_audit_shop(console, err, store, plan, cluster, label, flaws, title,
+                                    products, reviews))
     (_, before, _), (_, after, tuned) = runs
     comparison = compare_runs(before, after)
     print_comparison(console, comparison)
@@ -61,3 +53,42 @@ def run_demo(console: Console, err: Console, *, store: Store, html_out: str,
         f"tuned {after.verdict}. 'golive history' lists the runs; 'golive compare "
         f"{before.id} {after.id}' compares them again.", style="bold"))
     return before, after
+
+
+def _cluster(stack: contextlib.ExitStack, err: Console) -> Cluster | None:
+    """A throwaway PostgreSQL cluster for the shop (pg_stat_statements preloaded), or None
+    (SQLite; the database area is then skipped) when the server binaries are missing."""
+    try:
+        cluster = stack.enter_context(temporary_cluster())
+    except ClusterUnavailable as why:
+        err.print(Text(f"the shop runs on SQLite, the database area is skipped: {why}",
+                       style="yellow"))
+        return None
+    err.print(Text(f"PostgreSQL: throwaway cluster on 127.0.0.1:{cluster.port} "
+                   "(pg_stat_statements preloaded; removed at the end)", style="dim"))
+    return cluster
+
+
+def _audit_shop(console: Console, err: Console, store: Store, plan: Plan, cluster: Cluster | None,
+                label: str, flaws: str, title: str, products: int, reviews: int
+                ) -> tuple[str, RunRecord, AuditOutcome]:
+    db_url = None
+    if cluster is not None:
+        extensions = ["pg_stat_statements"] + (
+            ["hypopg"] if extension_available("hypopg", cluster.bindir) else [])
+        db_url = cluster.create_database(f"shop_{label}", extensions)
+    err.print(Text(f"starting the demo shop ({label}: flaws {flaws}) …", style="dim"))
+    with demo_process(flaws, products=products, reviews=reviews, db_url=db_url) as shop:
+        config = Config(target=TargetConfig(url=shop.url),
+                        database=DatabaseConfig(url=db_url or ""), checks={
+            # a short paced run: enough samples for p99, and a rate that a stalled
+            # baseline cannot keep (reported, not hidden)
+            "load.latency": CheckSettings(**DEMO_LOAD)})
+        with progress_events(err, prefix=f"{label}: ") as events:
+            outcome = run_audit(target=shop.url, config=config, store=store, plan=plan,
+                                label=f"demo-{label}", events=events)
+    record = store.get_run(outcome.run_id)
+    print_run(console, record, title=f"{title} · run {record.id}")
+    if outcome.interrupted:  # the partial run is stored; do not start the next one
+        raise KeyboardInterrupt
+    return title, record, outcome

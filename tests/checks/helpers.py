@@ -7,15 +7,17 @@ from typing import Any
 import httpx
 
 from golive.checks import CheckContext
-from golive.config import CheckSettings, Config, TargetConfig
+from golive.config import CheckSettings, Config, DatabaseConfig, TargetConfig
 from golive.results import Result
 from golive.runner import run_check, select_checks
 from golive.site import Site, tls_verify
 
 
 def run_one(check_id: str, url: str, *, transport: httpx.BaseTransport | None = None,
-            options: dict[str, Any] | None = None, **target: Any) -> Result:
-    config = Config(target=TargetConfig(url=url, **target))
+            options: dict[str, Any] | None = None, database: str = "",
+            **target: Any) -> Result:
+    config = Config(target=TargetConfig(url=url, **target),
+                    database=DatabaseConfig(url=database))
     if options:
         config.checks[check_id] = CheckSettings(**options)
     (selected,) = select_checks(config, only=[check_id])

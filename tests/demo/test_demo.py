@@ -15,6 +15,7 @@ from golive.cli import cli
 from golive.demo.flaws import FLAWS, parse_flaws
 from golive.demo.server import RunningDemo, demo_process
 from golive.exceptions import UsageError
+from golive.pgcluster import pg_bindir
 from tests.conftest import SMALL
 
 Demo = Callable[[str], RunningDemo]
@@ -117,3 +118,15 @@ def test_golive_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     hist = json.loads(CliRunner().invoke(cli, ["history", "--json", "--store", store]).output)
     assert [(h["label"], h["verdict"]) for h in hist] == [
         ("demo-tuned", "ready"), ("demo-baseline", "not-ready")]
+    if pg_bindir() is None:  # the demo then runs on SQLite and skips the database area
+        return
+    runs = {h["label"]: h["id"] for h in hist}
+    status = {}
+    for label, run_id in runs.items():
+        shown = json.loads(CliRunner().invoke(cli, ["show", str(run_id), "--json", "--store",
+                                                    store]).output)
+        status[label] = {r["check"]: r["status"] for r in shown["results"]}
+    assert status["demo-baseline"]["database.n_plus_one"] == "fail"
+    assert status["demo-baseline"]["database.indexes"] == "fail"
+    assert status["demo-tuned"]["database.n_plus_one"] == "pass"
+    assert status["demo-tuned"]["database.indexes"] == "pass"

@@ -20,18 +20,24 @@ class PaginationOptions(BaseModel):
     greedy_limit: int = 10_000
 
 
-def count_items(data: Any) -> int | None:
-    """Items in a list response: a top-level array, or the array under a usual key."""
+def items_of(data: Any) -> list[Any] | None:
+    """The items of a list response: a top-level array, the array under a usual key, else the
+    longest array."""
     if isinstance(data, list):
-        return len(data)
+        return data
     if isinstance(data, dict):
         for key in ITEM_KEYS:
             if isinstance(data.get(key), list):
-                return len(data[key])
+                return list(data[key])
         lists = [v for v in data.values() if isinstance(v, list)]
         if lists:
-            return max(len(v) for v in lists)
+            return max(lists, key=len)
     return None
+
+
+def count_items(data: Any) -> int | None:
+    items = items_of(data)
+    return len(items) if items is not None else None
 
 
 class Pagination(Check):

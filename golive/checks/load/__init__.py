@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from golive.checks import Check, CheckContext
+from golive.checks.database.observe import Observer
 from golive.checks.load.analysis import (
     PERCENTILES,
     analyse,
@@ -25,6 +27,7 @@ class LoadLatency(Check):
     fix = ("Profile the slow endpoints (database queries, N+1, missing indexes, slow calls "
            "without timeout or cache) and re-run.")
     slo = ("p(95) < 500ms", "p(99) < 1000ms", "error_rate < 1%")
+    stage = 1
     Options = LoadOptions
 
     def run(self, ctx: CheckContext) -> Measurement:
@@ -37,14 +40,20 @@ class LoadLatency(Check):
                     enable="declare requests in [checks.\"load.latency\"] or run "
                            "'golive load init --openapi URL'")
         ctx.progress(f"load: {opts.users} users, ramp {opts.ramp_s:g}s, hold {opts.hold_s:g}s")
-        raw = run_locust(opts, ctx.target, progress=lambda p: ctx.progress(
-            f"load: {p['users']:.0f} users, {p['rps']:.0f} rps"))
+        observer = (Observer(ctx.config.database.url, set(ctx.config.database.ignore_roles))
+                    if ctx.config.database.url else None)
+        with observer or contextlib.nullcontext():
+            raw = run_locust(opts, ctx.target, progress=lambda p: ctx.progress(
+                f"load: {p['users']:.0f} users, {p['rps']:.0f} rps"))
         if raw.start is None:
             return Measurement(
                 inconclusive=f"Locust recorded nothing (exit {raw.returncode}): "
                              f"{raw.stderr.strip()[-500:] or 'no output'}",
                 evidence={"command": raw.command, "stderr": raw.stderr})
-        return measurement(analyse(raw, opts), opts, raw, ctx.slos)
+        result = measurement(analyse(raw, opts), opts, raw, ctx.slos)
+        if observer is not None:  # the database during the load window (database area)
+            result.evidence["database"] = observer.report()
+        return result
 
 
 def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measurement:

@@ -13,6 +13,7 @@ class LoadRegression(Check):
     fix = "Find what changed since the baseline on the named endpoints (code, queries, data)."
     slo = ("regressions == 0",)
     severity = "warn"  # --fail-on-regression makes it blocking
+    stage = 2
 
     def run(self, ctx: CheckContext) -> Measurement:
         current = ctx.results.get("load.latency")

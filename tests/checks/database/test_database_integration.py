@@ -1,0 +1,158 @@
+"""The database area against the demo shop on a real PostgreSQL (throwaway cluster)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import psycopg
+import pytest
+
+from golive.pgcluster import Cluster
+from golive.results import Status
+from tests.checks.database.conftest import Shop
+from tests.checks.helpers import run_one
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+PgShop = Callable[[str], Shop]
+
+
+def test_n_plus_one_found_on_exactly_the_endpoint_that_has_it(pg_shop: PgShop) -> None:
+    shop = pg_shop("n_plus_one")
+    r = run_one("database.n_plus_one", shop.url, database=shop.db)
+    assert r.status is Status.FAIL, r.reason
+    n1 = [f for f in r.findings if f.title == "N+1 query"]
+    assert [f.location for f in n1] == ["GET /api/products"]
+    assert "FROM shop_categories" in n1[0].detail and "1 time(s) per item" in n1[0].detail
+    assert r.metrics["n_plus_one_endpoints"] == 1
+    rows = {e["endpoint"]: e for e in r.evidence["endpoints"]}
+    samples = rows["/api/products"]["samples"]
+    assert [s["items"] for s in samples] == [5, 10, 20]
+    # statements grow by exactly one per item
+    counts = [s["statements"] for s in samples]
+    assert counts[1] - counts[0] == 5 and counts[2] - counts[1] == 10
+    assert rows["/api/products/{product_id}"]["n_plus_one"] == []
+
+
+def test_tuned_shop_has_no_n_plus_one_and_few_statements(pg_shop: PgShop) -> None:
+    shop = pg_shop("none")
+    r = run_one("database.n_plus_one", shop.url, database=shop.db)
+    assert r.status is Status.PASS, (r.reason, r.findings)
+    assert r.findings == []
+    assert r.metrics["endpoints"] >= 5
+    assert 1 <= r.metrics["statements_per_request_max"] <= 6
+
+
+def test_missing_index_is_advised_and_proven(pg_shop: PgShop) -> None:
+    shop = pg_shop("missing_index")
+    run_one("database.n_plus_one", shop.url, database=shop.db)  # traffic for the statistics
+    r = run_one("database.indexes", shop.url, database=shop.db)
+    assert r.status is Status.FAIL, r.reason
+    advice = r.evidence["advice"]
+    reviews = [a for a in advice if a["table"] == "shop_reviews"]
+    assert reviews and reviews[0]["columns"][0] == "product_id"
+    assert "CREATE INDEX CONCURRENTLY" in reviews[0]["create"]
+    assert all(s["drop_pct"] >= 50 for s in reviews[0]["statements"])
+    assert reviews[0]["size_bytes"] > 0
+    # the advice is not for tables that already have the index
+    assert all(a["table"] != "shop_products" or a["columns"] != ["category_id"] for a in advice)
+
+
+def test_tuned_shop_gets_no_index_advice(pg_shop: PgShop) -> None:
+    shop = pg_shop("none")
+    run_one("database.n_plus_one", shop.url, database=shop.db)
+    r = run_one("database.indexes", shop.url, database=shop.db)
+    assert r.status is Status.PASS, r.findings
+    assert r.evidence["advice"] == [] and r.metrics["statements_examined"] >= 5
+
+
+def test_schema_hygiene_finds_the_unindexed_foreign_key(pg_shop: PgShop) -> None:
+    bad = run_one("database.schema", pg_shop("missing_index").url,
+                  database=pg_shop("missing_index").db)
+    fk = [f for f in bad.findings if f.title == "Foreign key without an index"]
+    assert [f.location for f in fk] == ["public.shop_reviews (product_id)"]
+    good = run_one("database.schema", pg_shop("none").url, database=pg_shop("none").db)
+    assert good.metrics["fk_without_index"] == 0 and good.metrics["tables_without_pk"] == 0
+    # a fresh cluster has too little history to call an index unused: info only
+    assert all(f.severity == "info" for f in good.findings if f.title == "Unused index")
+
+
+def test_slow_queries_rank_and_flag_the_scan(pg_shop: PgShop) -> None:
+    shop = pg_shop("missing_index")
+    run_one("database.n_plus_one", shop.url, database=shop.db)
+    r = run_one("database.slow_queries", shop.url, database=shop.db,
+                options={"large_table_rows": 1000})
+    assert r.evidence["by_total_time"] and r.evidence["by_mean_time"]
+    scans = [f for f in r.findings if f.title == "Sequential scan of a large table"]
+    assert any(f.location == "shop_reviews" for f in scans)
+    assert r.metrics["slowest_mean_ms"] > 0
+
+
+def test_pool_burst_sees_the_shop_sessions(pg_shop: PgShop) -> None:
+    shop = pg_shop("missing_index")  # no response cache: every request reaches the database
+    r = run_one("database.pool", shop.url, database=shop.db,
+                options={"burst_users": 10, "burst_s": 2})
+    apps = {a["application_name"]: a for a in r.evidence["activity"]["applications"]}
+    assert "golive" not in apps
+    assert apps["golive-demo"]["max_sessions"] >= 2
+    assert r.metrics["max_connections"] == 100
+    assert 0 < r.metrics["headroom_pct"] < 100
+    assert r.evidence["burst"]["requests"] > 0
+
+
+@pytest.fixture
+def noise(pg_shop: PgShop) -> Iterator[None]:
+    """Another client keeps the shop's database busy."""
+    stop = threading.Event()
+    db = pg_shop("none").db
+
+    def hammer() -> None:
+        with psycopg.connect(db, application_name="noise", autocommit=True) as conn:
+            while not stop.is_set():
+                conn.execute("SELECT count(*) FROM shop_reviews")
+
+    thread = threading.Thread(target=hammer, daemon=True)
+    thread.start()
+    time.sleep(0.2)
+    yield
+    stop.set()
+    thread.join(timeout=10)
+
+
+def test_other_traffic_makes_n_plus_one_inconclusive(pg_shop: PgShop, noise: None) -> None:
+    shop = pg_shop("none")
+    r = run_one("database.n_plus_one", shop.url, database=shop.db,
+                options={"quiet_timeout_s": 0.5, "endpoints": ["/api/products"]})
+    assert r.status is Status.INCONCLUSIVE
+    assert "not quiet" in r.reason
+    assert "statements_per_request_max" not in r.metrics
+
+
+def test_missing_preconditions_skip_with_the_enabling_line(
+        pg_cluster: Cluster, pg_shop: PgShop) -> None:
+    shop = pg_shop("none")
+    no_url = run_one("database.n_plus_one", shop.url)
+    assert no_url.status is Status.SKIPPED and "--db" in no_url.reason
+    bare = pg_cluster.create_database("bare")  # pg_stat_statements preloaded, not created
+    r = run_one("database.n_plus_one", shop.url, database=bare)
+    assert r.status is Status.SKIPPED
+    assert "CREATE EXTENSION pg_stat_statements;" in r.reason
+    stats_only = pg_cluster.create_database("stats_only", ["pg_stat_statements"])
+    r = run_one("database.indexes", shop.url, database=stats_only)
+    assert r.status is Status.SKIPPED and "CREATE EXTENSION hypopg;" in r.reason
+    unreachable = run_one("database.schema", shop.url,
+                          database="postgresql://postgres@127.0.0.1:1/none")
+    assert unreachable.status is Status.SKIPPED and "cannot connect" in unreachable.reason
+
+
+def test_server_without_preload_says_how_to_enable(pg_database: Callable[[], str],
+                                                   pg_shop: PgShop) -> None:
+    db = pg_database()  # the machine's server: pg_stat_statements is not preloaded there
+    with psycopg.connect(db) as conn:
+        preload = conn.execute("SHOW shared_preload_libraries").fetchone()
+    if preload and "pg_stat_statements" in preload[0]:
+        pytest.skip("this server preloads pg_stat_statements")
+    r = run_one("database.n_plus_one", pg_shop("none").url, database=db)
+    assert r.status is Status.SKIPPED
+    assert "shared_preload_libraries = 'pg_stat_statements'" in r.reason
