@@ -192,8 +192,13 @@ def run_audit(
         interrupted = True
     items: list[ItemOutcome] = []
     if plan is not None:
-        items = evaluate_plan(plan, {r.check: r for r in results}, rules=config.mapping,
-                              signoffs=store.signoffs(), installed=all_checks())
+        ran = {r.check: r for r in results}
+        # drills run on their own ('golive drill backup'): the plan takes their latest outcome
+        earlier = {cid: found for cid, cls in all_checks().items()
+                   if not cls.profiles and cid not in ran
+                   and (found := store.latest_result(cid)) is not None}
+        items = evaluate_plan(plan, ran, rules=config.mapping, signoffs=store.signoffs(),
+                              installed=all_checks(), earlier=earlier)
     decision = gate(results, strict=strict)
     store.finish_run(run_id, status="interrupted" if interrupted else "complete",
                      verdict=decision.verdict, reason=decision.reason,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from collections.abc import Mapping as MappingT
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from golive.config import MappingRule
@@ -45,7 +46,11 @@ def evaluate_plan(
     rules: Iterable[MappingRule] = (),
     signoffs: Iterable[Signoff] = (),
     installed: Iterable[str] = (),
+    earlier: MappingT[str, tuple[int, datetime, Result]] | None = None,
 ) -> list[ItemOutcome]:
+    """Decide each plan item from this audit's results; a check that did not run here (a drill)
+    is decided by its latest stored result in ``earlier`` (run id, date, result), said so in
+    the note."""
     rules = list(rules)
     installed = set(installed)
     signed: dict[str, Signoff] = {}
@@ -55,6 +60,11 @@ def evaluate_plan(
     for owner, item in plan.items():
         mapping = map_item(item, rules)
         status, note = _decide(item, mapping, results, installed)
+        if mapping.check and mapping.check not in results and earlier \
+                and mapping.check in earlier:
+            run_id, when, result = earlier[mapping.check]
+            status, note = _decide(item, mapping, {mapping.check: result}, installed)
+            note += f" (run {run_id}, {when:%Y-%m-%d})"
         if status in (Status.MANUAL, Status.SKIPPED) and item.key.lower() in signed:
             s = signed[item.key.lower()]
             status = Status.PASS

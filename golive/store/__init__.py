@@ -220,6 +220,19 @@ class Store:
         record.results = [Result.from_dict(r[0]) for r in rows]
         return record
 
+    def latest_result(self, check_id: str) -> tuple[int, datetime, Result] | None:
+        """The newest stored result of one check (run id, run start, result), or None.
+        Drills run on their own; an audit's plan takes their latest outcome from here."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(results_t.c.run_id, runs_t.c.started_at, results_t.c.data)
+                .join(runs_t, runs_t.c.id == results_t.c.run_id)
+                .where(results_t.c.check_id == check_id)
+                .order_by(results_t.c.run_id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return int(row[0]), _aware(row[1]), Result.from_dict(row[2])  # type: ignore[return-value]
+
     @staticmethod
     def _record(row: dict[str, Any]) -> RunRecord:
         return RunRecord(

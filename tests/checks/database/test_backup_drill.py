@@ -13,6 +13,7 @@ from golive.cli import cli
 from golive.results import Status
 from tests.checks.database.conftest import Shop
 from tests.checks.helpers import run_one
+from tests.conftest import SPEC
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 PgShop = Callable[[str], Shop]
@@ -62,3 +63,17 @@ def test_drill_without_database_is_one_line_exit_2(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["drill", "backup", "--store", f"sqlite:///{tmp_path / 'h.db'}"])
     assert r.exit_code == 2
     assert "no database: pass --db" in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_audit_plan_takes_the_latest_drill(pg_shop: PgShop, tmp_path: Path) -> None:
+    shop = pg_shop("none")
+    store = ["--store", f"sqlite:///{tmp_path / 'h.db'}"]
+    drill = CliRunner().invoke(cli, ["drill", "backup", "--db", shop.db, *store])
+    assert drill.exit_code == 0, drill.output
+    out = tmp_path / "audit.json"
+    CliRunner().invoke(cli, ["audit", "--target", shop.url, "--only", "http.health", "--plan",
+                             str(SPEC), "--json", str(out), *store], catch_exceptions=False)
+    criteria = json.loads(out.read_text())["criteria"]
+    backup = [c for c in criteria if "Backup/restore tested" in c["text"]]
+    assert backup and all(c["status"] == "pass" for c in backup), backup
+    assert "drills.backup pass" in backup[0]["note"] and "(run 1," in backup[0]["note"]
