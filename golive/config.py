@@ -45,6 +45,23 @@ class DatabaseConfig(_Strict):
     ignore_roles: list[str] = Field(default_factory=list)
 
 
+class SecurityConfig(_Strict):
+    """``[security]``: what the security area needs beyond the target's URL."""
+
+    #: the project's source folder (SAST and secrets scans); "" skips them
+    source: str = ""
+    #: requirement or lock files for the dependency audit (pip-audit)
+    requirements: list[str] = Field(default_factory=list)
+    #: an OSV-compatible vulnerability service (mirrors, offline use); "" = PyPI's JSON API
+    osv_url: str = ""
+    #: paths that must refuse requests without valid credentials (401/403)
+    protected: list[str] = Field(default_factory=list)
+    #: endpoints to burst for rate limiting ("POST /api/login"); default: login-like POSTs
+    rate_limited: list[str] = Field(default_factory=list)
+    #: let API fuzzing send non-GET requests (they may change data)
+    allow_writes: bool = False
+
+
 class AuditConfig(_Strict):
     profile: Literal["quick", "full"] = "quick"
     areas: list[str] = Field(default_factory=list)
@@ -94,6 +111,7 @@ class Config(_Strict):
     plan: PlanConfig = Field(default_factory=PlanConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    security: SecurityConfig = Field(default_factory=SecurityConfig)
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
     mapping: list[MappingRule] = Field(default_factory=list)
 

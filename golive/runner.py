@@ -20,6 +20,7 @@ from golive.checks import Check, CheckContext
 from golive.config import Config, describe_validation_error
 from golive.exceptions import ConfigError
 from golive.plan import ItemOutcome, Plan, evaluate_plan
+from golive.plan.mapping import map_item
 from golive.plugins import all_checks
 from golive.results import Measurement, Result, Status
 from golive.safety import check_target
@@ -174,9 +175,12 @@ def run_audit(
     )
     try:
         with client:
+            required = frozenset(
+                m.check for _, i in (plan.items() if plan else [])
+                if (m := map_item(i, config.mapping)).check)
             ctx = CheckContext(target=target, config=config, client=client,
                                site=Site(client, target, config.target), profile=profile,
-                               progress=events.message, baseline=baseline)
+                               progress=events.message, baseline=baseline, required=required)
             unreachable = _unreachable(ctx.site) if http else ""
             for position, item in enumerate(selected):
                 events.check_started(item.check)

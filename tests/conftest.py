@@ -32,6 +32,21 @@ def demo() -> Iterator[Callable[[str], RunningDemo]]:
         yield get
 
 
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A CA made for the test session and a certificate for 127.0.0.1 (trustme)."""
+    import trustme
+
+    folder: Path = tmp_path_factory.mktemp("tls")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    files = {"ca": folder / "ca.pem", "cert": folder / "cert.pem", "key": folder / "key.pem"}
+    ca.cert_pem.write_to_path(str(files["ca"]))
+    cert.cert_chain_pems[0].write_to_path(str(files["cert"]))
+    cert.private_key_pem.write_to_path(str(files["key"]))
+    return {k: str(v) for k, v in files.items()}
+
+
 @pytest.fixture
 def config_for() -> Callable[..., Config]:
     def make(url: str, **target: object) -> Config:

@@ -9,7 +9,14 @@ import click
 import pytest
 
 from golive.cli import cli
-from golive.config import AuditConfig, DatabaseConfig, PlanConfig, StoreConfig, TargetConfig
+from golive.config import (
+    AuditConfig,
+    DatabaseConfig,
+    PlanConfig,
+    SecurityConfig,
+    StoreConfig,
+    TargetConfig,
+)
 from golive.demo.flaws import FLAWS
 from golive.plugins import all_checks
 from golive.verdict import ExitStatus
@@ -53,7 +60,8 @@ def test_every_check_has_a_page_with_its_thresholds(check_id: str) -> None:
 @pytest.mark.parametrize(
     ("table", "model"),
     [("target", TargetConfig), ("audit", AuditConfig), ("plan", PlanConfig),
-     ("store", StoreConfig), ("database", DatabaseConfig)],
+     ("store", StoreConfig), ("database", DatabaseConfig),
+     ("security", SecurityConfig)],
 )
 def test_every_config_key_is_documented(table: str, model: type) -> None:
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")

@@ -76,3 +76,5 @@ class CheckContext:
     results: dict[str, Result] = field(default_factory=dict)
     #: the run to compare with (``--baseline``), if any
     baseline: RunRecord | None = None
+    #: check ids the audit's plan maps an item to (a check may be stricter when asked for)
+    required: frozenset[str] = frozenset()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -26,10 +26,12 @@ from golive.demo.middleware import (
     BodyLimit,
     Compression,
     ExtraHeaders,
+    PermissiveCors,
     ResponseCache,
 )
 
 MAX_PAGE = 100
+INT_MAX = 2_147_483_647  # ids and offsets fit a 32-bit integer column (larger ones: 422, not 500)
 SLOW_FLAWS = frozenset({"n_plus_one", "missing_index", "slow_endpoint", "unpaginated_list"})
 BODY_LIMIT = 1024 * 1024
 SLOW_SECONDS = 0.6
@@ -58,7 +60,7 @@ class RateLimiter:
 
 
 class OrderLine(BaseModel):
-    product_id: int = Field(gt=0)
+    product_id: int = Field(gt=0, le=2_147_483_647)
     qty: int = Field(gt=0, le=100)
 
 
@@ -89,6 +91,7 @@ def create_app(settings: ShopSettings) -> Any:
     assets = build_assets(big_bundle="big_bundle" in flaws,
                           unoptimized_images="unoptimized_images" in flaws)
     limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
+    signed_in: set[str] = set()  # session tokens handed out by /api/login
     app.state.flaws = flaws
 
     def limited(request: Request, route: str) -> dict[str, str]:
@@ -134,8 +137,9 @@ def create_app(settings: ShopSettings) -> Any:
             return [dict(r._mapping) for r in rows]
 
     @app.get("/api/products")
-    def list_products(limit: int = Query(20, ge=1, le=10_000), offset: int = Query(0, ge=0),
-                      category: int | None = None) -> dict[str, Any]:
+    def list_products(limit: int = Query(20, ge=1, le=10_000),
+                      offset: int = Query(0, ge=0, le=INT_MAX),
+                      category: int | None = Query(None, ge=1, le=INT_MAX)) -> dict[str, Any]:
         p, c = db.products, db.categories
         base = sa.select(p.c.id, p.c.name, p.c.price_cents, p.c.rating_avg, p.c.review_count,
                          p.c.category_id)
@@ -167,8 +171,8 @@ def create_app(settings: ShopSettings) -> Any:
             row["rating_avg"] = round(row["rating_avg"], 2)
         return {"items": rows, "total": total, "limit": limit, "offset": offset}
 
-    @app.get("/api/products/{product_id}")
-    def product_detail(product_id: int) -> dict[str, Any]:
+    @app.get("/api/products/{product_id}", responses={404: {"description": "no such product"}})
+    def product_detail(product_id: int = Path(ge=1, le=INT_MAX)) -> dict[str, Any]:
         p, r = db.products, db.reviews
         with engine.connect() as conn:
             row = conn.execute(sa.select(p).where(p.c.id == product_id)).first()
@@ -181,8 +185,9 @@ def create_app(settings: ShopSettings) -> Any:
             return {**dict(row._mapping), "reviews": [dict(x._mapping) for x in latest]}
 
     @app.get("/api/products/{product_id}/reviews")
-    def product_reviews(product_id: int, limit: int = Query(20, ge=1, le=MAX_PAGE),
-                        offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    def product_reviews(product_id: int = Path(ge=1, le=INT_MAX),
+                        limit: int = Query(20, ge=1, le=MAX_PAGE),
+                        offset: int = Query(0, ge=0, le=INT_MAX)) -> dict[str, Any]:
         r = db.reviews
         with engine.connect() as conn:
             rows = conn.execute(
@@ -224,18 +229,45 @@ def create_app(settings: ShopSettings) -> Any:
         if not (body.email == "demo@example.com" and body.password == "demo"):
             raise HTTPException(401, "wrong email or password", headers=headers)
         token = secrets.token_urlsafe(24)
+        signed_in.add(token)
         response = JSONResponse({"token": token}, headers=headers)
-        response.set_cookie("session", token, httponly=True, secure=True, samesite="lax")
+        set_session_cookie(response, token)
         return response
 
+    @app.get("/api/account", responses={401: {"description": "not signed in"}})
+    def account(request: Request) -> dict[str, str]:
+        bearer = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if request.cookies.get("session") not in signed_in and bearer not in signed_in:
+            raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+        return {"email": "demo@example.com"}
+
     @app.get("/", response_class=HTMLResponse)
-    def home() -> HTMLResponse:
+    def home(request: Request) -> HTMLResponse:
         with engine.connect() as conn:
             rows = conn.execute(sa.select(db.products.c.id, db.products.c.name,
                                           db.products.c.price_cents)
                                 .order_by(db.products.c.id).limit(8)).all()
-        return HTMLResponse(_home_page(rows, assets),
-                            headers={"Cache-Control": "no-cache"})
+        response = HTMLResponse(_home_page(rows, assets),
+                                headers={"Cache-Control": "private, no-cache"})
+        if "session" not in request.cookies:  # a visitor's cart session
+            set_session_cookie(response, secrets.token_urlsafe(16))
+        return response
+
+    def set_session_cookie(response: Response, value: str) -> None:
+        if "weak_cookies" in flaws:
+            response.headers.append("set-cookie", f"session={value}; Path=/")
+        else:
+            response.set_cookie("session", value, httponly=True, secure=True, samesite="lax")
+
+    if "exposed_files" in flaws:  # what a careless deploy of the working tree leaves behind
+        exposed = {"/.git/HEAD": "ref: refs/heads/main\n",
+                   "/.env": "DATABASE_URL=postgresql://shop:hunter2@10.0.3.7/shop\n"
+                            "SECRET_KEY=demo-not-a-real-secret\n"}
+
+        @app.get("/.git/HEAD", include_in_schema=False)
+        @app.get("/.env", include_in_schema=False)
+        def leftover(request: Request) -> Response:
+            return Response(exposed[request.url.path], media_type="text/plain")
 
     @app.get("/static/{name:path}", include_in_schema=False)
     async def static(name: str, request: Request) -> Response:  # bytes in memory
@@ -261,6 +293,8 @@ def create_app(settings: ShopSettings) -> Any:
         asgi = BodyLimit(asgi, BODY_LIMIT)
     if "no_security_headers" not in flaws:
         asgi = ExtraHeaders(asgi, SECURITY_HEADERS, hsts=True)
+    if "permissive_cors" in flaws:
+        asgi = PermissiveCors(asgi)
     return asgi
 
 

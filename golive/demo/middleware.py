@@ -115,7 +115,7 @@ class ResponseCache:
     at most ``max_entries`` (then it starts afresh)."""
 
     def __init__(self, app: ASGIApp, *, ttl_s: float = 5.0, max_entries: int = 10_000,
-                 prefixes: tuple[str, ...] = ("/api/",), exact: tuple[str, ...] = ("/",)
+                 prefixes: tuple[str, ...] = ("/api/",), exact: tuple[str, ...] = ()
                  ) -> None:
         self.app = app
         self.ttl_s = ttl_s
@@ -154,7 +154,9 @@ class ResponseCache:
             await send(message)
             if message["type"] == "http.response.body" and start_msg is not None:
                 chunks.append(message.get("body", b""))
-                if not message.get("more_body") and start_msg["status"] == 200:
+                private = any(k.lower() == b"set-cookie" for k, _ in start_msg["headers"])
+                if not message.get("more_body") and start_msg["status"] == 200 \
+                        and not private:  # a response that sets a cookie is never shared
                     if len(self.entries) >= self.max_entries:
                         self.entries.clear()
                     self.entries[key] = (now, start_msg, b"".join(chunks))
@@ -202,3 +204,32 @@ class HttpsRedirect:
         await send({"type": "http.response.start", "status": 308, "headers": [
             (b"location", location.encode()), (b"content-length", b"0")]})
         await send({"type": "http.response.body", "body": b""})
+
+
+class PermissiveCors:
+    """The ``permissive_cors`` flaw: echoes any Origin with credentials, answers preflights."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin = _header(scope.get("headers", []), b"origin") if scope["type"] == "http" else b""
+        if not origin:
+            await self.app(scope, receive, send)
+            return
+        cors = [(b"access-control-allow-origin", origin),
+                (b"access-control-allow-credentials", b"true"), (b"vary", b"Origin")]
+        if scope["method"] == "OPTIONS":
+            await send({"type": "http.response.start", "status": 204, "headers": [
+                *cors, (b"access-control-allow-methods", b"GET, POST, PUT, DELETE"),
+                (b"access-control-allow-headers", b"*")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message["headers"], *cors]}
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+

@@ -36,6 +36,12 @@ def _counts(statuses: list[str]) -> dict[str, int]:
     return {str(s): c.get(str(s), 0) for s in Status}
 
 
+def owasp_table(results: list[Any]) -> dict[str, list[dict[str, Any]]]:
+    from golive.checks.security.owasp import owasp_table as table
+
+    return table(results)
+
+
 def _run_view(run: RunRecord, title: str) -> dict[str, Any]:
     results = sorted(run.results, key=lambda r: (r.area, STATUS_ORDER[r.status]))
     areas: dict[str, list[Any]] = {}
@@ -53,6 +59,7 @@ def _run_view(run: RunRecord, title: str) -> dict[str, Any]:
                    if isinstance(r.evidence.get("series"), list) and r.evidence["series"]},
         "criteria_chart": stacked_bar(_counts([c["status"] for c in run.criteria]))
         if run.criteria else None,
+        "owasp": owasp_table(run.results) if "security" in areas else None,
     }
 
 

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
+from golive.checks.security.owasp import owasp_table
 from golive.results import Status
 from golive.store import RunRecord
 from golive.verdict import ExitStatus
@@ -35,6 +36,7 @@ def report_dict(run: RunRecord, *, exit_code: int | None = None) -> dict[str, An
             for c in run.criteria
         ],
         "criteria_counts": {str(s): criteria_counts.get(str(s), 0) for s in Status},
+        "owasp": owasp_table(run.results),
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from golive.checks import CheckContext
-from golive.config import CheckSettings, Config, DatabaseConfig, TargetConfig
+from golive.config import CheckSettings, Config, DatabaseConfig, SecurityConfig, TargetConfig
 from golive.results import Result
 from golive.runner import run_check, select_checks
 from golive.site import Site, tls_verify
@@ -15,9 +15,11 @@ from golive.site import Site, tls_verify
 
 def run_one(check_id: str, url: str, *, transport: httpx.BaseTransport | None = None,
             options: dict[str, Any] | None = None, database: str = "",
-            **target: Any) -> Result:
+            security: dict[str, Any] | None = None, profile: str = "quick",
+            required: frozenset[str] = frozenset(), **target: Any) -> Result:
     config = Config(target=TargetConfig(url=url, **target),
-                    database=DatabaseConfig(url=database))
+                    database=DatabaseConfig(url=database),
+                    security=SecurityConfig(**(security or {})))
     if options:
         config.checks[check_id] = CheckSettings(**options)
     (selected,) = select_checks(config, only=[check_id])
@@ -25,5 +27,6 @@ def run_one(check_id: str, url: str, *, transport: httpx.BaseTransport | None = 
                           verify=tls_verify(config.target.ca_bundle))
     with client:
         ctx = CheckContext(target=url, config=config, client=client,
-                           site=Site(client, url, config.target))
+                           site=Site(client, url, config.target), profile=profile,
+                           required=required)
         return run_check(selected, ctx)

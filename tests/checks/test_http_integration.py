@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-import trustme
 
 from golive.demo.server import RunningDemo, demo_process
 from golive.results import Status
@@ -90,18 +88,6 @@ def test_tls_is_skipped_without_an_https_endpoint(demo: Demo) -> None:
     r = run_one("http.tls", demo("none").url)
     assert r.status is Status.SKIPPED
     assert "needs a TLS endpoint" in r.reason and "https_url" in r.reason
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    folder: Path = tmp_path_factory.mktemp("tls")
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    files = {"ca": folder / "ca.pem", "cert": folder / "cert.pem", "key": folder / "key.pem"}
-    ca.cert_pem.write_to_path(str(files["ca"]))
-    cert.cert_chain_pems[0].write_to_path(str(files["cert"]))
-    cert.private_key_pem.write_to_path(str(files["key"]))
-    yield {k: str(v) for k, v in files.items()}
 
 
 def test_tls_redirect_and_hsts(tls_files: dict[str, str], demo: Demo) -> None:

@@ -128,3 +128,25 @@ def test_a_small_shift_in_an_endpoints_share_is_noise() -> None:
     after["endpoints"] = {"GET /b": {"requests": 360.0, "rps": 60.0, "error_rate_pct": 0.0}}
     rows = {(r["endpoint"], r["metric"]): r["verdict"] for r in compare_load(before, after)}
     assert rows[("GET /b", "rps")] == "regression"
+
+
+def test_a_tail_percentile_of_few_requests_is_not_judged() -> None:
+    before, after = _evidence(0, 1), _evidence(30, 2)
+    for ev in (before, after):  # as if only 500 requests had been measured
+        ev["endpoints"]["GET /a"]["requests"] = 500.0  # type: ignore[index]
+    rows = {(r["endpoint"], r["metric"]): r for r in compare_load(before, after)}
+    assert rows[("GET /a", "p99_ms")]["verdict"] == "noise"
+    assert "too few samples for p99 (needs 1000)" in rows[("GET /a", "p99_ms")]["note"]
+    assert rows[("GET /a", "p95_ms")]["verdict"] == "regression"  # 500 >= 200: judged
+    assert rows[("overall", "p99_ms")]["verdict"] == "regression"  # 3000 requests overall
+
+
+def test_overall_percentiles_of_a_mix_are_judged_per_endpoint() -> None:
+    before, after = _evidence(0, 1), _evidence(0, 2)
+    for ev, shift in ((before, 0.0), (after, 30.0)):
+        figures = dict(ev["endpoints"]["GET /a"])  # type: ignore[index]
+        ev["endpoints"]["GET /b"] = figures  # type: ignore[index]
+        ev["overall"] = {**ev["overall"], "p50_ms": 50.0 + shift}  # type: ignore[dict-item]
+    rows = {(r["endpoint"], r["metric"]): r for r in compare_load(before, after)}
+    assert rows[("overall", "p50_ms")]["verdict"] == "noise"
+    assert "judged per endpoint" in rows[("overall", "p50_ms")]["note"]

@@ -165,6 +165,9 @@ class NPlusOne(Check):
                 if why:
                     unmeasured.append(f"{ep.template}: {why}")
                     continue
+                if not samples:  # left out on purpose (e.g. it needs credentials)
+                    notes.append(f"{ep.template}: {row['note']}")
+                    continue
                 cls = (classify_list(samples, opts.min_repeats) if ep.kind == "list"
                        else classify_single(samples[0], opts.min_repeats))
                 per_request += [float(s.total_calls) for s in samples]
@@ -174,14 +177,15 @@ class NPlusOne(Check):
                     n1_endpoints += 1
                 repeated_count += len(cls.repeated)
                 findings += _findings(ep, samples, cls)
-        metrics = {"endpoints": float(len(rows) - len(unmeasured)),
+        left_out = sum(1 for r in rows if "note" in r)
+        metrics = {"endpoints": float(len(rows) - len(unmeasured) - left_out),
                    "n_plus_one_endpoints": float(n1_endpoints),
                    "repeated_queries": float(repeated_count)}
         if per_request:
             metrics["statements_per_request_max"] = max(per_request)
         evidence = {"database": caps.to_dict(), "endpoints": rows, "notes": notes,
                     "unmeasured": unmeasured, "page_sizes": opts.page_sizes}
-        measured = len(rows) - len(unmeasured)
+        measured = len(rows) - len(unmeasured) - left_out
         summary = (f"{measured} endpoint(s) measured: {n1_endpoints} with N+1, "
                    f"at most {max(per_request, default=0):g} statements per request")
         if unmeasured and not n1_endpoints:
@@ -215,6 +219,9 @@ class NPlusOne(Check):
             if after.snapshot.dealloc != before.snapshot.dealloc:
                 return row, [], ("pg_stat_statements evicted entries during the request "
                                  "(raise pg_stat_statements.max)")
+            if response.status_code in (401, 403):
+                row["note"] = f"needs credentials ({response.status_code}): left out"
+                return row, [], ""
             if response.status_code >= 400:
                 return row, [], f"{request_url} answered {response.status_code}"
             sample = Sample(request_url, response.status_code,

@@ -1,9 +1,10 @@
 """Is a run slower than its baseline? A change must be big enough AND not noise.
 
-Per endpoint and overall, for p50, p95 and p99: the change counts only when it exceeds
-max(5 %, 2 ms) and a bootstrap of the two latency histograms (resampling each run's recorded
-latencies) puts the lower 95 % bound of the difference above zero. Throughput and error rate
-are compared too: a drop of more than 5 % in rps, a rise of more than one point in errors, each
+Per endpoint (and overall when there is one endpoint), for p50, p95 and p99: the change
+counts only when both runs have ten samples beyond the percentile, it exceeds max(5 %, 2 ms)
+and a bootstrap of the two latency histograms (resampling each run's recorded latencies) puts
+the lower 95 % bound of the difference above zero. Throughput and error rate are compared
+too: a drop of more than 5 % in rps, a rise of more than one point in errors, each
 also beyond three standard errors of the counts (a random request mix moves an endpoint's
 share of the traffic by a few per cent from run to run).
 """
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from golive.checks.load.analysis import decode
+from golive.checks.load.analysis import decode, min_samples
 
 PCTS = {"p50_ms": 50.0, "p95_ms": 95.0, "p99_ms": 99.0}
 REL, ABS_MS = 0.05, 2.0
@@ -80,7 +81,18 @@ def compare_load(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str
                 "threshold": round(max(REL * fb[metric], ABS_MS), 3),
             }
             big = abs(change) > row["threshold"]
-            if big and hb.get(name) and ha.get(name):
+            # a percentile is judged only with ten samples beyond it in both runs (the rule
+            # of the latency analysis): p99 of a few hundred requests is a handful of values
+            enough = min(fb.get("requests", 0.0), fa.get("requests", 0.0)) >= min_samples(pct)
+            if big and name == "" and len(names) > 2:
+                # overall percentiles of a mix of endpoints move with the mix (a bimodal mix's
+                # median jumps between modes when a share moves by a point): judged per endpoint
+                row["verdict"] = "noise"
+                row["note"] = "overall percentiles of a request mix: judged per endpoint"
+            elif big and not enough:
+                row["verdict"] = "noise"
+                row["note"] = f"too few samples for {metric[:3]} (needs {min_samples(pct)})"
+            elif big and hb.get(name) and ha.get(name):
                 lower = bootstrap_lower_bound(hb[name], ha[name], pct)
                 upper = -bootstrap_lower_bound(ha[name], hb[name], pct)
                 row["ci95_lower_ms"] = round(lower, 3)

@@ -23,7 +23,8 @@ def _param_value(param: dict[str, Any]) -> Any:
 
 
 def default_scenario(site: Site) -> dict[str, Any]:
-    """GET operations of the OpenAPI document, equally weighted, never a write.
+    """GET operations of the OpenAPI document, equally weighted, never a write, never one
+    that declares it needs credentials (401/403 or a security requirement).
 
     Integer path parameters take a random value from 1 to 100 per request; required query
     parameters take their example or default (operations without one are left out).
@@ -34,6 +35,8 @@ def default_scenario(site: Site) -> dict[str, Any]:
     if home is not None and home.status_code == 200:
         requests.append({"path": "/", "name": "/"})
     for path, op in site.operations("get"):
+        if op.get("security") or {"401", "403"} & set(map(str, op.get("responses") or {})):
+            continue  # needs credentials: a login flow in the scenario file, not a guess
         query = []
         usable = True
         for param in op.get("parameters", []) or []:

@@ -1,0 +1,25 @@
+"""Area ``security``: graded headers, passive and active probes, rate limits, TLS, API
+fuzzing, dependencies, static analysis and secrets. Every probe is bounded in requests and time
+and changes nothing unless ``[security] allow_writes`` says so."""
+
+from __future__ import annotations
+
+from golive.checks import Check
+from golive.checks.security.code import Dependencies, Secrets, StaticAnalysis
+from golive.checks.security.fuzz import ApiFuzz
+from golive.checks.security.grade import ObservatoryGrade
+from golive.checks.security.passive import PassiveScan
+from golive.checks.security.probes import ActiveProbes
+from golive.checks.security.ratelimit import RateLimit
+from golive.checks.security.tls import TLSCheck
+from golive.plugins import hookimpl
+
+CHECKS: list[type[Check]] = [
+    ObservatoryGrade, PassiveScan, ActiveProbes, TLSCheck, ApiFuzz, RateLimit, Dependencies,
+    StaticAnalysis, Secrets,
+]
+
+
+@hookimpl
+def golive_checks() -> list[type[Check]]:
+    return CHECKS

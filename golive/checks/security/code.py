@@ -1,0 +1,245 @@
+"""The project's code and dependencies: pip-audit (vulnerable dependencies, any OSV-compatible
+service), bandit (static analysis) and detect-secrets (hard-coded secrets, never verified
+against live services). Each runs as a child process of this Python; none runs project code."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from golive.checks import Check, CheckContext
+from golive.results import Finding, Measurement, Severity
+
+EXCLUDED_DIRS = (".venv", "venv", "node_modules", ".git", "build", "dist", "__pycache__",
+                 ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".golive")
+RANK = {"low": 1, "medium": 2, "high": 3}
+
+
+def tool(name: str) -> str | None:
+    """The tool installed next to this Python (the venv), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def source_dir(ctx: CheckContext) -> Path | None:
+    src = ctx.config.security.source
+    return ctx.config.resolve(src) if src else None
+
+
+class DependencyOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    timeout_s: float = Field(300.0, gt=0)
+    #: vulnerability ids accepted for now (each stays in the evidence)
+    ignore: list[str] = Field(default_factory=list)
+
+
+def requirement_files(ctx: CheckContext) -> list[Path]:
+    if ctx.config.security.requirements:
+        return [ctx.config.resolve(p) for p in ctx.config.security.requirements]
+    src = source_dir(ctx)
+    if src is None:
+        return []
+    return sorted(p for p in src.glob("requirements*.txt") if p.is_file())
+
+
+class Dependencies(Check):
+    id = "security.dependencies"
+    title = "No dependency with a known vulnerability (pip-audit, OSV)"
+    fix = "Upgrade each vulnerable package to a fixed version (named in the finding)."
+    slo = ("vulnerable_packages == 0",)
+    needs_target = False
+    Options = DependencyOptions
+
+    def run(self, ctx: CheckContext) -> Measurement:
+        opts: DependencyOptions = self.options  # type: ignore[assignment]
+        files = requirement_files(ctx)
+        if not files:
+            return Measurement.skip("no requirement or lock file to audit", enable=(
+                "set [security] requirements = [\"requirements.txt\"] (pinned) or "
+                "[security] source"))
+        missing = [str(f) for f in files if not f.exists()]
+        if missing:
+            return Measurement.skip(f"requirement file not found: {', '.join(missing)}",
+                                    enable="fix [security] requirements")
+        exe = tool("pip-audit")
+        if exe is None:
+            return Measurement.skip("pip-audit is not installed",
+                                    enable="pip install pip-audit (make install does)")
+        service = ["-s", "osv", "--osv-url", ctx.config.security.osv_url] \
+            if ctx.config.security.osv_url else []
+        cmd = [exe, "--format", "json", "--progress-spinner", "off", "--no-deps",
+               "--disable-pip", *service]
+        for f in files:
+            cmd += ["-r", str(f)]
+        for vuln in opts.ignore:
+            cmd += ["--ignore-vuln", vuln]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                              timeout=opts.timeout_s)
+        try:
+            report = json.loads(proc.stdout)
+        except ValueError:
+            return Measurement(inconclusive=(
+                f"pip-audit failed (exit {proc.returncode}): "
+                f"{proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else 'no output'}"
+                ), evidence={"command": cmd, "stderr": proc.stderr[-2000:]})
+        deps = report.get("dependencies", [])
+        skipped = [d for d in deps if d.get("skip_reason")]
+        checked = [d for d in deps if not d.get("skip_reason")]
+        findings = []
+        for d in checked:
+            for v in d.get("vulns", []):
+                fixed = ", ".join(v.get("fix_versions") or []) or "no fixed version yet"
+                aliases = ", ".join(v.get("aliases") or [])
+                findings.append(Finding(
+                    f"Vulnerable dependency: {d['name']} {d['version']}", Severity.HIGH,
+                    location=f"{d['name']}=={d['version']} ({', '.join(f.name for f in files)})",
+                    detail=f"{v['id']}{' (' + aliases + ')' if aliases else ''}: "
+                           f"{(v.get('description') or '').strip()[:200]}",
+                    fix=f"upgrade to {fixed}"))
+        vulnerable = sum(1 for d in checked if d.get("vulns"))
+        source = ctx.config.security.osv_url or "PyPI's JSON API"
+        evidence = {"files": [str(f) for f in files], "service": source,
+                    "skipped": [{"name": d["name"], "reason": d["skip_reason"]}
+                                for d in skipped], "checked": len(checked)}
+        metrics = {"packages": float(len(deps)), "checked_packages": float(len(checked)),
+                   "skipped_packages": float(len(skipped)),
+                   "vulnerable_packages": float(vulnerable)}
+        summary = (f"{len(checked)} of {len(deps)} packages checked against {source}: "
+                   f"{vulnerable} vulnerable")
+        if deps and not checked:
+            return Measurement(metrics=metrics, evidence=evidence, summary=summary,
+                               inconclusive=(f"no package could be checked (all {len(deps)} "
+                                             f"skipped, e.g. {skipped[0]['skip_reason']}): set "
+                                             "[security] osv_url to a reachable OSV service"))
+        if skipped:
+            findings.append(Finding(f"{len(skipped)} package(s) not checked", Severity.LOW,
+                                    location=", ".join(d["name"] for d in skipped[:10]),
+                                    detail=skipped[0]["skip_reason"],
+                                    fix="pin them (name==version) or fix the service URL"))
+        return Measurement(metrics=metrics, findings=findings, evidence=evidence,
+                           summary=summary)
+
+
+class SastOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    #: lowest bandit severity reported: low | medium | high
+    severity: str = Field("medium", pattern="^(low|medium|high)$")
+    confidence: str = Field("medium", pattern="^(low|medium|high)$")
+    #: bandit tests left out: hard-coded passwords are security.secrets' job
+    skip: list[str] = Field(default_factory=lambda: ["B105", "B106", "B107"])
+    exclude: list[str] = Field(default_factory=lambda: list(EXCLUDED_DIRS))
+    timeout_s: float = Field(300.0, gt=0)
+
+
+class StaticAnalysis(Check):
+    id = "security.sast"
+    title = "Static analysis of the source (bandit)"
+    fix = "Fix each finding at its file and line (bandit's page for the test id explains it)."
+    slo = ("high_findings == 0",)
+    needs_target = False
+    Options = SastOptions
+
+    def run(self, ctx: CheckContext) -> Measurement:
+        opts: SastOptions = self.options  # type: ignore[assignment]
+        src = source_dir(ctx)
+        if src is None or not src.is_dir():
+            return Measurement.skip("no source folder to analyse",
+                                    enable="set [security] source = \"src\"")
+        exe = tool("bandit")
+        if exe is None:
+            return Measurement.skip("bandit is not installed", enable="pip install bandit")
+        cmd = [exe, "-r", str(src), "-f", "json", "-q", "--severity-level", opts.severity,
+               "--confidence-level", opts.confidence,
+               "-x", ",".join(str(src / e) for e in opts.exclude)]
+        if opts.skip:
+            cmd += ["--skip", ",".join(opts.skip)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                              timeout=opts.timeout_s)
+        try:
+            report = json.loads(proc.stdout)
+        except ValueError:
+            return Measurement(inconclusive=f"bandit failed (exit {proc.returncode}): "
+                                            f"{proc.stderr.strip()[-300:]}")
+        seen: dict[tuple[str, int, str], Finding] = {}
+        for r in report.get("results", []):
+            rel = _relative(r["filename"], src)
+            key = (rel, int(r["line_number"]), r["test_id"])
+            seen.setdefault(key, Finding(
+                f"{r['test_id']} {r['test_name']}: {r['issue_text']}",
+                Severity(r["issue_severity"].lower()) if r["issue_severity"].lower() in RANK
+                else Severity.LOW, location=f"{rel}:{r['line_number']}",
+                detail=f"confidence {r['issue_confidence'].lower()}; "
+                       f"{(r.get('code') or '').strip()[:160]}",
+                fix=r.get("more_info", "")))
+        findings = list(seen.values())
+        high = sum(1 for f in findings if f.severity in (Severity.HIGH, Severity.CRITICAL))
+        files = len(report.get("metrics", {})) - 1 if report.get("metrics") else 0
+        return Measurement(
+            metrics={"findings": float(len(findings)), "high_findings": float(high),
+                     "files": float(max(files, 0))},
+            findings=findings,
+            evidence={"command": cmd, "errors": report.get("errors", [])[:20]},
+            summary=f"bandit: {len(findings)} finding(s) at or above {opts.severity}, "
+                    f"{high} high")
+
+
+class SecretsOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    #: a regular expression of paths to leave out (detect-secrets --exclude-files)
+    exclude_files: str = r"(^|/)(\.venv|venv|node_modules|\.git|\.golive|dist|build)/"
+    timeout_s: float = Field(300.0, gt=0)
+
+
+class Secrets(Check):
+    id = "security.secrets"
+    title = "No hard-coded secrets (detect-secrets, never verified online)"
+    fix = ("Move the secret to the environment or a secret manager, rotate it (it is in the "
+           "history), and keep it out of the repository.")
+    slo = ("secrets == 0",)
+    needs_target = False
+    Options = SecretsOptions
+
+    def run(self, ctx: CheckContext) -> Measurement:
+        opts: SecretsOptions = self.options  # type: ignore[assignment]
+        src = source_dir(ctx)
+        if src is None or not src.is_dir():
+            return Measurement.skip("no source folder to scan",
+                                    enable="set [security] source = \".\"")
+        exe = tool("detect-secrets")
+        if exe is None:
+            return Measurement.skip("detect-secrets is not installed",
+                                    enable="pip install detect-secrets")
+        cmd = [exe, "scan", "--all-files", "--no-verify", "--exclude-files", opts.exclude_files,
+               "."]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=src,
+                              timeout=opts.timeout_s)
+        try:
+            report = json.loads(proc.stdout)
+        except ValueError:
+            return Measurement(inconclusive=f"detect-secrets failed (exit {proc.returncode}): "
+                                            f"{proc.stderr.strip()[-300:]}")
+        seen: dict[tuple[str, int], list[str]] = {}
+        for path, items in (report.get("results") or {}).items():
+            for item in items:
+                seen.setdefault((path, int(item["line_number"])), []).append(item["type"])
+        findings = [Finding("Hard-coded secret", Severity.HIGH, location=f"{path}:{line}",
+                            detail=" / ".join(sorted(set(kinds))) + " (value not shown, never "
+                            "sent anywhere)", fix=self.fix)
+                    for (path, line), kinds in sorted(seen.items())]
+        return Measurement(
+            metrics={"secrets": float(len(findings))}, findings=findings,
+            evidence={"command": cmd, "plugins": [p.get("name") for p in
+                                                  report.get("plugins_used", [])]},
+            summary=f"detect-secrets: {len(findings)} secret(s)")
+
+
+def _relative(path: str, base: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(base.resolve()))
+    except ValueError:
+        return path

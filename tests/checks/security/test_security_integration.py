@@ -1,0 +1,197 @@
+"""The security area against the demo shop and local servers on loopback."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from golive.demo.server import RunningDemo, demo_process
+from golive.results import Severity, Status
+from tests.checks.helpers import run_one
+from tests.conftest import SMALL
+from tests.osv_server import osv_server
+
+pytestmark = pytest.mark.integration
+Demo = Callable[[str], RunningDemo]
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+SECURITY = ("security.observatory", "security.passive", "security.probes")
+
+
+def _titles(result: object) -> list[str]:
+    return [f.title for f in result.findings]  # type: ignore[attr-defined]
+
+
+def test_no_security_headers_is_graded_down(demo: Demo) -> None:
+    r = run_one("security.observatory", demo("no_security_headers").url)
+    assert r.status is Status.FAIL
+    failed = {t["result"] for t in r.evidence["tests"] if not t["passed"]}
+    assert {"csp-not-implemented", "x-frame-options-not-implemented",
+            "x-content-type-options-not-implemented"} <= failed
+    assert r.metrics["observatory_score"] == 50
+    passive = run_one("security.passive", demo("no_security_headers").url)
+    assert "Content Security Policy header not set (ZAP 10038)" in _titles(passive)
+
+
+def test_leaky_errors_found(demo: Demo) -> None:
+    probes = run_one("security.probes", demo("leaky_errors").url)
+    assert probes.status is Status.FAIL
+    assert "Application error disclosure (stack trace) (ZAP 90022)" in _titles(probes)
+    passive = run_one("security.passive", demo("leaky_errors").url)
+    assert "Server leaks X-Powered-By (ZAP 10037)" in _titles(passive)
+
+
+def test_permissive_cors_is_critical(demo: Demo) -> None:
+    r = run_one("security.probes", demo("permissive_cors").url)
+    cors = [f for f in r.findings if f.title == "CORS reflects any origin with credentials"]
+    assert cors and cors[0].severity is Severity.CRITICAL
+    grade = run_one("security.observatory", demo("permissive_cors").url)
+    assert "Observatory: cross-origin-resource-sharing-implemented-with-universal-access" in \
+        _titles(grade)
+
+
+def test_exposed_files_found(demo: Demo) -> None:
+    r = run_one("security.probes", demo("exposed_files").url)
+    assert {"Sensitive file exposed: /.git/HEAD", "Sensitive file exposed: /.env"} <= \
+        set(_titles(r))
+    assert r.status is Status.FAIL
+
+
+def test_weak_cookies_found(demo: Demo) -> None:
+    grade = run_one("security.observatory", demo("weak_cookies").url)
+    assert "Observatory: cookies-session-without-secure-flag" in _titles(grade)
+    passive = run_one("security.passive", demo("weak_cookies").url)
+    assert {"Cookie without Secure (ZAP 10011)", "Cookie without HttpOnly (ZAP 10010)",
+            "Cookie without SameSite (ZAP 10054)"} <= set(_titles(passive))
+
+
+def test_rate_limit(demo: Demo) -> None:
+    # a fresh shop: the burst must not share the limiter with other tests
+    with demo_process("none", **SMALL) as shop:
+        limited = run_one("security.rate_limit", shop.url, options={"max_wait_s": 12})
+    assert limited.status is Status.PASS, limited.reason
+    (burst,) = limited.evidence["bursts"]
+    assert burst["first_429"] == 11 and burst["retry_after"] and burst["recovered"] is True
+    assert "ratelimit-limit" in {k.lower() for k in burst["ratelimit_headers"]}
+    open_door = run_one("security.rate_limit", demo("no_rate_limit").url,
+                        options={"max_requests": 30})
+    assert open_door.status is Status.INCONCLUSIVE and "no 429" in open_door.reason
+    required = run_one("security.rate_limit", demo("no_rate_limit").url,
+                       options={"max_requests": 30}, required=frozenset({"security.rate_limit"}))
+    assert required.status is Status.FAIL and "No rate limit" in _titles(required)
+
+
+def test_protected_paths(demo: Demo) -> None:
+    r = run_one("security.probes", demo("none").url,
+                security={"protected": ["/api/account", "/api/categories"]})
+    open_path = [f for f in r.findings if f.location == "GET /api/categories"]
+    assert open_path and all(f.severity is Severity.CRITICAL for f in open_path)
+    assert not [f for f in r.findings if f.location == "GET /api/account"]
+
+
+def test_tuned_shop_over_tls_grades_a_plus_with_no_findings(tls_files: dict[str, str]) -> None:
+    with demo_process("none", certfile=tls_files["cert"], keyfile=tls_files["key"],
+                      ca_bundle=tls_files["ca"], **SMALL) as secure, \
+            demo_process(redirect_to=secure.url) as plain:
+        target = {"https_url": secure.url, "ca_bundle": tls_files["ca"]}
+        grade = run_one("security.observatory", plain.url, **target)
+        assert grade.evidence["grade"] == "A+", grade.evidence["tests"]
+        assert grade.status is Status.PASS and grade.findings == []
+        assert grade.evidence["needs_tls"] == []
+        for check in ("security.passive", "security.probes", "security.tls"):
+            r = run_one(check, secure.url, ca_bundle=tls_files["ca"])
+            assert r.status is Status.PASS and r.findings == [], (check, r.findings)
+        tls = run_one("security.tls", secure.url, ca_bundle=tls_files["ca"])
+        assert tls.metrics["legacy_protocols"] == 0 and tls.metrics["days_to_expiry"] > 30
+        assert tls.evidence["protocols"]["TLS 1.3"] is True
+
+
+@contextmanager
+def legacy_tls_server(files: dict[str, str]) -> Iterator[int]:
+    """A TLS server that still accepts TLS 1.0."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(files["cert"], files["key"])
+    with pytest.warns(DeprecationWarning):
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+    ctx.set_ciphers("ALL:@SECLEVEL=0")
+    sock = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            try:
+                with ctx.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(1)
+            except (ssl.SSLError, OSError):
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        sock.close()
+
+
+def test_legacy_tls_is_found(tls_files: dict[str, str]) -> None:
+    with legacy_tls_server(tls_files) as port:
+        r = run_one("security.tls", f"https://127.0.0.1:{port}", ca_bundle=tls_files["ca"])
+    if r.evidence["protocols"]["TLS 1.0"] != True:  # noqa: E712 (None: client cannot offer it)
+        pytest.skip(f"this OpenSSL cannot test TLS 1.0: {r.evidence['protocols']}")
+    assert "TLS 1.0 offered" in _titles(r) and r.status is Status.FAIL
+    untrusted = run_one("security.tls", f"https://127.0.0.1:{port}")
+    assert "Certificate not trusted" in _titles(untrusted)
+
+
+def test_fixture_project_gets_all_three_reported() -> None:
+    project = FIXTURES / "vulnerable_project"
+    with osv_server(FIXTURES / "osv") as osv_url:
+        deps = run_one("security.dependencies", "http://127.0.0.1:1",
+                       security={"source": str(project), "osv_url": osv_url,
+                                 "requirements": [str(project / "requirements.txt")]})
+    assert deps.status is Status.FAIL, deps.reason
+    (vuln,) = deps.findings
+    assert "requests 2.19.0" in vuln.title and "PYSEC-2018-28" in vuln.detail
+    assert "2.20.0" in vuln.fix
+    assert deps.metrics["checked_packages"] == 2 and deps.metrics["skipped_packages"] == 0
+    sast = run_one("security.sast", "http://127.0.0.1:1", security={"source": str(project)})
+    shell = [f for f in sast.findings if f.title.startswith("B602")]
+    assert shell and shell[0].location == "vulnerable_app.py:10"
+    assert shell[0].severity is Severity.HIGH and sast.status is Status.FAIL
+    secrets = run_one("security.secrets", "http://127.0.0.1:1",
+                      security={"source": str(project)})
+    assert [f.location for f in secrets.findings] == ["vulnerable_app.py:6"]
+    assert "AWS" in secrets.findings[0].detail and "AKIA" not in secrets.findings[0].detail
+
+
+def test_dependency_audit_that_checks_nothing_is_inconclusive(tmp_path: Path) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("requests==2.19.0\n")
+    r = run_one("security.dependencies", "http://127.0.0.1:1",
+                security={"requirements": [str(req)], "osv_url": "http://127.0.0.1:9/v1/query"})
+    assert r.status is Status.INCONCLUSIVE, (r.status, r.summary)
+
+
+def test_api_fuzz_finds_a_server_error_with_curl(demo: Demo) -> None:
+    from tests.fuzz_target import fuzz_target
+
+    with fuzz_target() as url:
+        r = run_one("security.api_fuzz", url, profile="quick")
+    assert r.status is Status.FAIL, (r.reason, r.evidence.get("stdout_tail"))
+    errors = [f for f in r.findings if f.severity is Severity.HIGH]
+    assert errors and errors[0].location == "GET /divide"
+    assert "curl -X GET" in errors[0].detail and "/divide" in errors[0].detail
+    tuned = run_one("security.api_fuzz", demo("none").url, profile="quick")
+    assert tuned.status is Status.PASS, tuned.findings
