@@ -17,7 +17,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,17 +194,3 @@ def _run(cmd: list[str], what: str, *, timeout: float = 120.0, log: Path | None 
         if log is not None and log.exists():
             tail += log.read_text(errors="replace").strip().splitlines()[-3:]
         raise ClusterUnavailable(f"{what} failed ({proc.returncode}): {' | '.join(tail)}")
-
-
-def wait_until_ready(url: str, timeout_s: float = 30.0) -> None:
-    import psycopg
-
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with psycopg.connect(url, connect_timeout=2):
-                return
-        except psycopg.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)

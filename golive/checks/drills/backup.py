@@ -78,11 +78,11 @@ def table_fingerprints(conn: psycopg.Connection[dict[str, Any]]) -> dict[str, tu
     return out
 
 
-def _run(cmd: list[str] | str, what: str, timeout: float, env: dict[str, str] | None = None
-         ) -> tuple[float, subprocess.CompletedProcess[str]]:
+def _timed_run(cmd: list[str] | str, timeout: float
+               ) -> tuple[float, subprocess.CompletedProcess[str]]:
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
-                          shell=isinstance(cmd, str), env=env)  # the user's own command
+                          shell=isinstance(cmd, str))  # the user's own command
     return time.perf_counter() - start, proc
 
 
@@ -123,7 +123,7 @@ class BackupDrill(Check):
                     cmd = [str(bindir / "pg_dump"), "-Fc", "--snapshot", snapshot_id,
                            "-f", str(dump), "-d", url]
                     evidence["method"] = "pg_dump -Fc (exported snapshot)"
-                dump_s, proc = _run(cmd, "backup", opts.timeout_s)
+                dump_s, proc = _timed_run(cmd, opts.timeout_s)
                 if proc.returncode != 0 or not dump.exists():
                     return Measurement(
                         findings=[Finding("Backup failed", Severity.CRITICAL,
@@ -148,9 +148,9 @@ class BackupDrill(Check):
                  source: dict[str, tuple[int, str]], evidence: dict[str, Any]) -> Measurement:
         target = cluster.create_database("golive_restore")
         ctx.progress(f"backup drill: restoring with {opts.restore_jobs} job(s)")
-        restore_s, proc = _run([str(cluster.bindir / "pg_restore"), "-j",
+        restore_s, proc = _timed_run([str(cluster.bindir / "pg_restore"), "-j",
                                 str(opts.restore_jobs), "--no-owner", "--no-privileges",
-                                "-d", target, str(dump)], "restore", opts.timeout_s)
+                                "-d", target, str(dump)], opts.timeout_s)
         errors = [ln for ln in proc.stderr.splitlines() if "error" in ln.lower()]
         with psycopg.connect(target, autocommit=True, row_factory=dict_row) as conn:
             start = time.perf_counter()
