@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +25,20 @@ def tool(name: str) -> str | None:
     """The tool installed next to this Python (the venv), else on PATH."""
     beside = Path(sys.executable).parent / name
     return str(beside) if beside.exists() else shutil.which(name)
+
+
+def run_json(name: str, cmd: list[str], timeout_s: float, cwd: Path | None = None
+             ) -> tuple[dict[str, Any], Measurement | None]:
+    """Run a tool that prints a JSON report: (report, None), or ({}, an inconclusive
+    measurement naming the tool, its exit code and the last line it wrote to stderr)."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd,
+                          timeout=timeout_s)
+    try:
+        return json.loads(proc.stdout), None
+    except ValueError:
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "no output"
+        return {}, Measurement(inconclusive=f"{name} failed (exit {proc.returncode}): {last}",
+                               evidence={"command": cmd, "stderr": proc.stderr[-2000:]})
 
 
 def source_dir(ctx: CheckContext) -> Path | None:
@@ -78,15 +93,9 @@ class Dependencies(Check):
             cmd += ["-r", str(f)]
         for vuln in opts.ignore:
             cmd += ["--ignore-vuln", vuln]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                              timeout=opts.timeout_s)
-        try:
-            report = json.loads(proc.stdout)
-        except ValueError:
-            return Measurement(inconclusive=(
-                f"pip-audit failed (exit {proc.returncode}): "
-                f"{proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else 'no output'}"
-                ), evidence={"command": cmd, "stderr": proc.stderr[-2000:]})
+        report, failed = run_json("pip-audit", cmd, opts.timeout_s)
+        if failed is not None:
+            return failed
         deps = report.get("dependencies", [])
         skipped = [d for d in deps if d.get("skip_reason")]
         checked = [d for d in deps if not d.get("skip_reason")]
@@ -158,13 +167,9 @@ class StaticAnalysis(Check):
                "-x", ",".join(str(src / e) for e in opts.exclude)]
         if opts.skip:
             cmd += ["--skip", ",".join(opts.skip)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                              timeout=opts.timeout_s)
-        try:
-            report = json.loads(proc.stdout)
-        except ValueError:
-            return Measurement(inconclusive=f"bandit failed (exit {proc.returncode}): "
-                                            f"{proc.stderr.strip()[-300:]}")
+        report, failed = run_json("bandit", cmd, opts.timeout_s)
+        if failed is not None:
+            return failed
         seen: dict[tuple[str, int, str], Finding] = {}
         for r in report.get("results", []):
             rel = _relative(r["filename"], src)
@@ -216,13 +221,9 @@ class Secrets(Check):
                                     enable="pip install detect-secrets")
         cmd = [exe, "scan", "--all-files", "--no-verify", "--exclude-files", opts.exclude_files,
                "."]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=src,
-                              timeout=opts.timeout_s)
-        try:
-            report = json.loads(proc.stdout)
-        except ValueError:
-            return Measurement(inconclusive=f"detect-secrets failed (exit {proc.returncode}): "
-                                            f"{proc.stderr.strip()[-300:]}")
+        report, failed = run_json("detect-secrets", cmd, opts.timeout_s, cwd=src)
+        if failed is not None:
+            return failed
         seen: dict[tuple[str, int], list[str]] = {}
         for path, items in (report.get("results") or {}).items():
             for item in items:
