@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LIGHTHOUSE := 12.2.3
 
-.PHONY: install demo test lint typecheck check bench bench-load bench-1000 clean
+.PHONY: install demo test lint typecheck check bench bench-load bench-1000 bench-frontend clean
 
 install: $(STAMP)
 
@@ -24,6 +25,16 @@ $(STAMP): pyproject.toml
 			echo "could not install postgresql-$$major-hypopg: index advice tests will skip"; \
 		fi; \
 	fi
+	@# the frontend area: Debian's Chromium and Lighthouse 12.2.3 (pinned, inside the venv)
+	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null; } || \
+		echo "could not install chromium: frontend tests will skip"; \
+	fi
+	@if command -v npm >/dev/null; then \
+		test -x $(VENV)/node/node_modules/.bin/lighthouse || \
+		npm install --silent --no-fund --no-audit -E --prefix $(VENV)/node lighthouse@$(LIGHTHOUSE); \
+	else echo "npm not found: install Node.js 18+ for the frontend area's Lighthouse runs"; fi
 	touch $(STAMP)
 
 demo: install
@@ -45,6 +56,11 @@ check: lint typecheck test
 bench: install
 	$(BIN)/python bench/http_checks.py
 	$(BIN)/python bench/load_accuracy.py
+	$(BIN)/python bench/frontend_audit.py
+
+# one page's frontend audit: 3 Lighthouse runs and one browser pass (aim: under 40 s)
+bench-frontend: install
+	$(BIN)/python bench/frontend_audit.py
 
 bench-load: install
 	$(BIN)/python bench/load_accuracy.py

@@ -165,7 +165,8 @@ def audit(target: str | None, config_path: str | None, plan_path: str | None, on
     print_run(console, run)
     code = ExitStatus.INTERRUPTED if outcome.interrupted else outcome.gate.exit_status
     write_outputs(run, outcome, parsed, exit_code=int(code), json_out=json_out,
-                  html_out=html_out, junit_out=junit_out, plan_out=plan_out, echo=click.echo)
+                  html_out=html_out, junit_out=junit_out, plan_out=plan_out, echo=click.echo,
+                  store=store)
     sys.exit(int(code))
 
 
@@ -287,6 +288,35 @@ def show(run: str, as_json: bool, config_path: str | None, store_url: str | None
         click.echo(report_json(record), nl=False)
     else:
         print_run(_console(), record)
+
+
+@cli.command()
+@click.argument("run")
+@click.option("--out", "out_dir", metavar="DIR",
+              help="Write them to DIR/<check>/<name> (default: only list them).")
+@config_option
+@store_option
+def artifacts(run: str, out_dir: str | None, config_path: str | None,
+              store_url: str | None) -> None:
+    """List (or write out) the files a run's checks kept, e.g. whole Lighthouse reports."""
+    store = _store(_config(config_path), store_url)
+    run_id = store.resolve_run_id(run)
+    kept = store.artifacts(run_id)
+    if not kept:
+        click.echo(f"run {run_id} keeps no artifacts")
+        return
+    for check_id, meta in kept:
+        line = f"{check_id}  {meta.name}  {meta.media_type}  {meta.bytes} bytes"
+        if out_dir:
+            target = Path(out_dir) / check_id / Path(meta.name).name
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(store.artifact(run_id, check_id, meta.name).data)
+            except OSError as err:
+                raise UsageError(f"--out {out_dir}: cannot write {target}: "
+                                 f"{err.strerror or err}") from None
+            line += f"  -> {target}"
+        click.echo(line)
 
 
 @cli.command()

@@ -19,8 +19,8 @@ hookspec = pluggy.HookspecMarker("golive")
 hookimpl = pluggy.HookimplMarker("golive")
 
 #: modules that ship with golive and register like any plugin
-DEFAULT_PLUGINS = ("golive.checks.http", "golive.checks.security", "golive.checks.database",
-                   "golive.checks.load", "golive.checks.drills")
+DEFAULT_PLUGINS = ("golive.checks.http", "golive.checks.frontend", "golive.checks.security",
+                   "golive.checks.database", "golive.checks.load", "golive.checks.drills")
 
 
 class HookSpecs:

@@ -82,6 +82,24 @@ class Finding:
         )
 
 
+@dataclass(frozen=True)
+class Artifact:
+    """A file a check keeps beside its evidence (e.g. a whole Lighthouse report). The store
+    keeps the bytes; results read back from it carry the name and size only."""
+
+    name: str  # unique within its check's result, e.g. "lighthouse-home.html"
+    media_type: str
+    data: bytes = field(default=b"", repr=False)
+    size: int = -1
+
+    @property
+    def bytes(self) -> int:
+        return self.size if self.size >= 0 else len(self.data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "media_type": self.media_type, "bytes": self.bytes}
+
+
 @dataclass
 class Measurement:
     """What a check saw. It never says pass or fail; ``golive.verdict`` does.
@@ -97,6 +115,7 @@ class Measurement:
     skipped: str | None = None
     enable: str | None = None
     inconclusive: str | None = None
+    artifacts: list[Artifact] = field(default_factory=list)
 
     @classmethod
     def skip(cls, reason: str, enable: str | None = None) -> Measurement:
@@ -134,6 +153,7 @@ class Result:
     reason: str = ""
     fix: str = ""
     duration_s: float = 0.0
+    artifacts: list[Artifact] = field(default_factory=list)
 
     @property
     def key_figure(self) -> str:
@@ -160,6 +180,7 @@ class Result:
             "reason": self.reason,
             "fix": self.fix,
             "duration_s": round(self.duration_s, 3),
+            "artifacts": [a.to_dict() for a in self.artifacts],
         }
 
     @classmethod
@@ -178,6 +199,8 @@ class Result:
             reason=data.get("reason", ""),
             fix=data.get("fix", ""),
             duration_s=float(data.get("duration_s") or 0.0),
+            artifacts=[Artifact(a["name"], a.get("media_type", ""), size=int(a.get("bytes", 0)))
+                       for a in data.get("artifacts") or []],
         )
 
 

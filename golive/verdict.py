@@ -170,7 +170,7 @@ def decide(
         check=check, area=area, title=title, status=Status.PASS, summary=measurement.summary,
         severity="blocking" if blocking else "warn", metrics=dict(measurement.metrics),
         findings=list(measurement.findings), evidence=dict(measurement.evidence), fix=fix,
-        duration_s=duration_s,
+        duration_s=duration_s, artifacts=list(measurement.artifacts),
     )
     if measurement.skipped is not None:
         result.status = Status.SKIPPED

@@ -12,6 +12,7 @@ from golive.cli import cli
 from golive.config import (
     AuditConfig,
     DatabaseConfig,
+    FrontendConfig,
     PlanConfig,
     SecurityConfig,
     StoreConfig,
@@ -61,7 +62,7 @@ def test_every_check_has_a_page_with_its_thresholds(check_id: str) -> None:
     ("table", "model"),
     [("target", TargetConfig), ("audit", AuditConfig), ("plan", PlanConfig),
      ("store", StoreConfig), ("database", DatabaseConfig),
-     ("security", SecurityConfig)],
+     ("security", SecurityConfig), ("frontend", FrontendConfig)],
 )
 def test_every_config_key_is_documented(table: str, model: type) -> None:
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -78,3 +78,6 @@ class CheckContext:
     baseline: RunRecord | None = None
     #: check ids the audit's plan maps an item to (a check may be stricter when asked for)
     required: frozenset[str] = frozenset()
+    #: what one check measured for others of the audit (e.g. the frontend area's one browser
+    #: pass), keyed by a name its area chooses
+    shared: dict[str, Any] = field(default_factory=dict)

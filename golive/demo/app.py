@@ -89,7 +89,8 @@ def create_app(settings: ShopSettings) -> Any:
     app = FastAPI(title="golive demo shop", version=__version__, debug=leaky,
                   docs_url=None, redoc_url=None)
     assets = build_assets(big_bundle="big_bundle" in flaws,
-                          unoptimized_images="unoptimized_images" in flaws)
+                          unoptimized_images="unoptimized_images" in flaws,
+                          font_display="no_font_display" not in flaws)
     limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
     signed_in: set[str] = set()  # session tokens handed out by /api/login
     app.state.flaws = flaws
@@ -247,7 +248,7 @@ def create_app(settings: ShopSettings) -> Any:
             rows = conn.execute(sa.select(db.products.c.id, db.products.c.name,
                                           db.products.c.price_cents)
                                 .order_by(db.products.c.id).limit(8)).all()
-        response = HTMLResponse(_home_page(rows, assets),
+        response = HTMLResponse(_home_page(rows, assets, flaws),
                                 headers={"Cache-Control": "private, no-cache"})
         if "session" not in request.cookies:  # a visitor's cart session
             set_session_cookie(response, secrets.token_urlsafe(16))
@@ -316,9 +317,16 @@ def _place_order(engine: sa.Engine, order: OrderIn) -> dict[str, Any]:
     return {"id": order_id, "total_cents": total}
 
 
-def _home_page(rows: Any, assets: dict[str, StaticFile]) -> str:
+def _home_page(rows: Any, assets: dict[str, StaticFile], flaws: frozenset[str]) -> str:
     css = next(p for p in assets if p.endswith(".css"))
     js = next(p for p in assets if p.endswith(".js"))
+    icon = next(p for p in assets if p.endswith(".svg"))
+    font = next(p for p in assets if p.endswith(".woff"))
+    # a synchronous script in <head> stops the parser until it has loaded and run
+    script = (f'<script src="{js}"></script>' if "render_blocking" in flaws
+              else f'<script src="{js}" defer></script>')
+    preload = ("" if "no_font_display" in flaws else
+               f'<link rel="preload" href="{font}" as="font" type="font/woff" crossorigin>\n')
     images = [p for p in assets if "/product-" in p]
     cards = []
     for i, row in enumerate(rows):
@@ -326,7 +334,7 @@ def _home_page(rows: Any, assets: dict[str, StaticFile]) -> str:
         lazy = ' loading="lazy"' if i >= 4 else ' fetchpriority="high"' if i == 0 else ""
         cards.append(
             f'<article class="card"><img src="{img}" alt="{html.escape(row.name)}" '
-            f'width="320" height="240"{lazy}><h2>{html.escape(row.name)}</h2>'
+            f'width="240" height="180"{lazy}><h2>{html.escape(row.name)}</h2>'
             f'<p class="price">${row.price_cents / 100:.2f}</p>'
             f'<button type="button" data-product="{row.id}">Add to cart</button></article>')
     return f"""<!doctype html>
@@ -336,8 +344,9 @@ def _home_page(rows: Any, assets: dict[str, StaticFile]) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="description" content="The golive demo shop: everyday goods, fast delivery.">
 <title>golive demo shop</title>
-<link rel="stylesheet" href="{css}">
-<script src="{js}" defer></script>
+<link rel="icon" href="{icon}" type="image/svg+xml">
+{preload}<link rel="stylesheet" href="{css}">
+{script}
 </head>
 <body>
 <header><h1>golive demo shop</h1>

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
+from golive.demo.font import FAMILY, build_font
+
 
 @dataclass(frozen=True)
 class StaticFile:
@@ -31,6 +33,7 @@ border-bottom:1px solid #e0e0e0}header h1{margin:0;font-size:22px}
 nav a{margin-left:16px;color:var(--accent);text-decoration:none}
 main{max-width:1100px;margin:0 auto;padding:24px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:20px}
+header h1{font-family:"Golive Pixel",system-ui,sans-serif;letter-spacing:1px}
 .card{border:1px solid #e0e0e0;border-radius:8px;padding:12px}
 .card img{width:100%;height:auto;aspect-ratio:4/3;border-radius:6px;background:#f1f3f4}
 .card h2{font-size:16px;margin:8px 0 4px}.price{font-weight:600}.muted{color:var(--muted)}
@@ -64,8 +67,18 @@ def _big_bundle() -> str:
     return "".join(parts)
 
 
+ICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+        b'<rect width="16" height="16" rx="3" fill="#0b57d0"/>'
+        b'<path d="M4 8l3 3 5-6" stroke="#fff" stroke-width="2" fill="none"/></svg>')
+
+
+def _font_face(url: str, *, display: bool) -> str:
+    swap = ";font-display:swap" if display else ""
+    return f'@font-face{{font-family:"{FAMILY}";src:url({url}) format("woff"){swap}}}\n'
+
+
 def _image(n: int, *, big: bool) -> bytes:
-    size = (1600, 1200) if big else (320, 240)
+    size = (1600, 1200) if big else (240, 180)
     img = Image.new("RGB", size, ((n * 53) % 255, (n * 97) % 255, (n * 151) % 255))
     draw = ImageDraw.Draw(img)
     for k in range(0, size[0], 40 if big else 20):
@@ -79,10 +92,14 @@ def _image(n: int, *, big: bool) -> bytes:
     return out.getvalue()
 
 
-def build_assets(*, big_bundle: bool, unoptimized_images: bool,
+def build_assets(*, big_bundle: bool, unoptimized_images: bool, font_display: bool = True,
                  images: int = 8) -> dict[str, StaticFile]:
+    font = _fingerprint("display", "woff", build_font(), "font/woff")
+    css = _font_face(font.path, display=font_display) + CSS
     files = [
-        _fingerprint("app", "css", CSS.encode(), "text/css; charset=utf-8"),
+        font,
+        _fingerprint("icon", "svg", ICON, "image/svg+xml"),
+        _fingerprint("app", "css", css.encode(), "text/css; charset=utf-8"),
         _fingerprint("app", "js", (_big_bundle() if big_bundle else JS).encode(),
                      "text/javascript; charset=utf-8"),
     ]

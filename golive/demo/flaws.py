@@ -16,6 +16,9 @@ FLAWS: dict[str, str] = {
     "unpaginated_list": "the product list returns every product in one response",
     "big_bundle": "the page loads a 1.2 MB JavaScript bundle",
     "unoptimized_images": "product images are full-size PNGs shown as thumbnails",
+    "render_blocking": "the page's script loads synchronously in <head> and blocks rendering",
+    "no_font_display": "the display font has no font-display and no preload (text stays "
+                       "invisible until it loads)",
     "permissive_cors": "any origin may call the API with the visitor's cookies (Origin echoed)",
     "exposed_files": "the deployment left /.git/HEAD and /.env readable",
     "weak_cookies": "the session cookie lacks Secure, HttpOnly and SameSite",

@@ -16,6 +16,7 @@ from golive.demo.server import demo_process
 from golive.pgcluster import Cluster, ClusterUnavailable, extension_available, temporary_cluster
 from golive.plan import Plan, parse_text, render_plan
 from golive.report import compare_runs, print_comparison, print_run, render_html
+from golive.report.artifacts import export_artifacts
 from golive.report.progress import progress_events
 from golive.runner import AuditOutcome, run_audit
 from golive.store import RunRecord, Store
@@ -36,14 +37,17 @@ def run_demo(console: Console, err: Console, *, store: Store, html_out: str,
             ("baseline", "all", "Baseline: the shop with every flaw on"),
             ("tuned", "none", "Tuned: the same shop with every flaw fixed"),
         ):
+            # the tuned run is compared with the baseline (bundle reduction, regressions)
+            baseline = runs[0][1] if runs else None
             runs.append(_audit_shop(console, err, store, plan, cluster, label, flaws, title,
-                                    products, reviews))
+                                    products, reviews, baseline))
     (_, before, _), (_, after, tuned) = runs
     comparison = compare_runs(before, after)
     print_comparison(console, comparison)
+    links = export_artifacts(store, [rec.id for _, rec, _ in runs], html_out)
     Path(html_out).write_text(render_html(
         [(title, rec) for title, rec, _ in runs], comparison,
-        title="golive demo: baseline → tuned"), encoding="utf-8")
+        title="golive demo: baseline → tuned", artifacts=links), encoding="utf-8")
     console.print(f"wrote {html_out}")
     if plan_out:
         Path(plan_out).write_text(render_plan(plan, tuned.items, after.id), encoding="utf-8")
@@ -70,8 +74,8 @@ def _cluster(stack: contextlib.ExitStack, err: Console) -> Cluster | None:
 
 
 def _audit_shop(console: Console, err: Console, store: Store, plan: Plan, cluster: Cluster | None,
-                label: str, flaws: str, title: str, products: int, reviews: int
-                ) -> tuple[str, RunRecord, AuditOutcome]:
+                label: str, flaws: str, title: str, products: int, reviews: int,
+                baseline: RunRecord | None = None) -> tuple[str, RunRecord, AuditOutcome]:
     db_url = None
     if cluster is not None:
         extensions = ["pg_stat_statements"] + (
@@ -86,7 +90,7 @@ def _audit_shop(console: Console, err: Console, store: Store, plan: Plan, cluste
             "load.latency": CheckSettings(**DEMO_LOAD)})
         with progress_events(err, prefix=f"{label}: ") as events:
             outcome = run_audit(target=shop.url, config=config, store=store, plan=plan,
-                                label=f"demo-{label}", events=events)
+                                label=f"demo-{label}", events=events, baseline=baseline)
     record = store.get_run(outcome.run_id)
     print_run(console, record, title=f"{title} · run {record.id}")
     if outcome.interrupted:  # the partial run is stored; do not start the next one

@@ -67,6 +67,10 @@ RECOGNISERS: list[Recogniser] = [
      lambda m: Mapping("frontend.vitals", (f"cls < {m[1]}",), "builtin")),
     (_r(r"bundle size reduced by\s*(\d+)\s*%"),
      lambda m: Mapping("frontend.bundle", (f"reduction_pct >= {m[1]}%",), "builtin")),
+    (_r(r"analy[sz]e bundle size"), _fixed("frontend.bundle")),
+    (_r(r"optimi[sz]e images"), _fixed("frontend.assets", "image_issues <= 0")),
+    (_r(r"optimi[sz]e fonts"), _fixed("frontend.assets", "font_issues <= 0")),
+    (_r(r"service worker"), _fixed("frontend.assets", "service_worker >= 1")),
     # http / security
     (_r(r"security headers"), _fixed("http.security_headers")),
     (_r(r"health[- ]?checks?"), _fixed("http.health")),

@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from golive import __version__
+from golive.report.artifacts import Links
 from golive.report.compare import Comparison
 from golive.report.svg import before_after_bars, stacked_bar, time_series
 from golive.results import STATUS_ORDER, Status, format_number
@@ -27,7 +28,17 @@ def _evidence(evidence: dict[str, Any]) -> dict[str, Any]:
             for k, v in evidence.items()}
 
 
+def _filesize(size: object) -> str:
+    value = float(size) if isinstance(size, (int, float)) else 0.0
+    for unit in ("B", "KB", "MB"):
+        if value < 1000 or unit == "MB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return ""  # pragma: no cover
+
+
 _env.filters["num"] = _num
+_env.filters["filesize"] = _filesize
 _env.filters["shown"] = _evidence
 
 
@@ -42,7 +53,7 @@ def owasp_table(results: list[Any]) -> dict[str, list[dict[str, Any]]]:
     return table(results)
 
 
-def _run_view(run: RunRecord, title: str) -> dict[str, Any]:
+def _run_view(run: RunRecord, title: str, artifacts: Links) -> dict[str, Any]:
     results = sorted(run.results, key=lambda r: (r.area, STATUS_ORDER[r.status]))
     areas: dict[str, list[Any]] = {}
     for r in results:
@@ -60,12 +71,15 @@ def _run_view(run: RunRecord, title: str) -> dict[str, Any]:
         "criteria_chart": stacked_bar(_counts([c["status"] for c in run.criteria]))
         if run.criteria else None,
         "owasp": owasp_table(run.results) if "security" in areas else None,
+        "artifacts": {check: found for (run_id, check), found in artifacts.items()
+                      if run_id == run.id},
     }
 
 
 def render_html(runs: list[tuple[str, RunRecord]], comparison: Comparison | None = None,
-                *, title: str = "golive readiness report") -> str:
-    """Render one or more runs (with titles) and an optional comparison of two of them."""
+                *, title: str = "golive readiness report", artifacts: Links | None = None) -> str:
+    """Render one or more runs (with titles) and an optional comparison of two of them;
+    ``artifacts`` links the files the checks kept (see :mod:`golive.report.artifacts`)."""
     compare_view = None
     if comparison is not None:
         rows = [(f"{m.check.split('.', 1)[-1]} · {m.metric}", m.before, m.after, m.direction)
@@ -77,7 +91,8 @@ def render_html(runs: list[tuple[str, RunRecord]], comparison: Comparison | None
             "chart": before_after_bars(rows) if rows else None,
         }
     return _env.get_template("report.html.j2").render(
-        title=title, views=[_run_view(r, t) for t, r in runs], compare=compare_view,
+        title=title, views=[_run_view(r, t, artifacts or {}) for t, r in runs],
+        compare=compare_view,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), version=__version__,
         colors={"pass": "#2e7d32", "fail": "#c62828", "warn": "#b26a00",
                 "inconclusive": "#8e24aa", "skipped": "#757575", "error": "#6a1b9a",

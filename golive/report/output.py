@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from golive.report.artifacts import export_artifacts
 from golive.report.html_report import render_html
 from golive.report.json_report import report_json
 from golive.report.junit import render_junit
-from golive.store import RunRecord
+from golive.store import RunRecord, Store
 
 if TYPE_CHECKING:
     from golive.plan import Plan
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 def write_outputs(run: RunRecord, outcome: AuditOutcome, plan: Plan | None, *, exit_code: int,
                   json_out: str | None = None, html_out: str | None = None,
                   junit_out: str | None = None, plan_out: str | None = None,
-                  echo: Callable[[str], None] = print) -> None:
+                  echo: Callable[[str], None] = print, store: Store | None = None) -> None:
     from golive.plan import render_plan
 
     if json_out:
@@ -27,8 +28,12 @@ def write_outputs(run: RunRecord, outcome: AuditOutcome, plan: Plan | None, *, e
         echo(f"wrote {json_out}")
     if html_out:
         title = f"golive readiness report: run {run.id}"
-        Path(html_out).write_text(render_html([(title, run)], title=title), encoding="utf-8")
-        echo(f"wrote {html_out}")
+        links = export_artifacts(store, [run.id], html_out) if store is not None else {}
+        Path(html_out).write_text(render_html([(title, run)], title=title, artifacts=links),
+                                  encoding="utf-8")
+        echo(f"wrote {html_out}" + (f" (and the {sum(len(v) for v in links.values())} "
+                                    "artifacts it links, in the folder beside it)"
+                                    if links else ""))
     if junit_out:
         Path(junit_out).write_text(render_junit(run), encoding="utf-8")
         echo(f"wrote {junit_out}")

@@ -7,6 +7,7 @@ so an interrupted audit keeps everything measured before the interruption.
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +19,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 
 from golive.exceptions import StoreError
-from golive.results import Result
+from golive.results import Artifact, Result
+from golive.store.schema import artifacts as artifacts_t
 from golive.store.schema import baselines as baselines_t
 from golive.store.schema import results as results_t
 from golive.store.schema import runs as runs_t
@@ -171,6 +173,34 @@ class Store:
                 run_id=run_id, position=position, check_id=result.check, area=result.area,
                 status=str(result.status), data=_jsonable(result.to_dict()),
             ))
+            for artifact in result.artifacts:
+                conn.execute(artifacts_t.insert().values(
+                    run_id=run_id, check_id=result.check, name=artifact.name,
+                    media_type=artifact.media_type, size=len(artifact.data),
+                    data=gzip.compress(artifact.data, compresslevel=6)))
+
+    def artifact(self, run_ref: str | int, check_id: str, name: str) -> Artifact:
+        """One stored artifact with its bytes."""
+        run_id = self.resolve_run_id(run_ref)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(artifacts_t.c.media_type, artifacts_t.c.data).where(
+                artifacts_t.c.run_id == run_id, artifacts_t.c.check_id == check_id,
+                artifacts_t.c.name == name)).first()
+        if row is None:
+            raise StoreError(f"run {run_id} keeps no artifact {name!r} of {check_id}: "
+                             "see the artifacts list of 'golive show' for what it keeps")
+        data = gzip.decompress(row.data)
+        return Artifact(name, row.media_type, data, len(data))
+
+    def artifacts(self, run_ref: str | int) -> list[tuple[str, Artifact]]:
+        """(check id, artifact without its bytes) for every artifact a run keeps."""
+        run_id = self.resolve_run_id(run_ref)
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(
+                artifacts_t.c.check_id, artifacts_t.c.name, artifacts_t.c.media_type,
+                artifacts_t.c.size).where(artifacts_t.c.run_id == run_id)
+                .order_by(artifacts_t.c.id)).all()
+        return [(r.check_id, Artifact(r.name, r.media_type, size=r.size)) for r in rows]
 
     def finish_run(self, run_id: int, *, status: str, verdict: str, reason: str,
                    criteria: list[dict[str, Any]]) -> None:

@@ -55,3 +55,17 @@ signoffs = sa.Table(
     sa.Column("evidence", sa.Text),
     sa.Column("note", sa.Text),
 )
+
+#: files kept beside a result's evidence (gzip-compressed bytes)
+artifacts = sa.Table(
+    "artifacts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("check_id", sa.String(200), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("media_type", sa.String(200), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.UniqueConstraint("run_id", "check_id", "name"),
+)

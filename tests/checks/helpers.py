@@ -7,19 +7,32 @@ from typing import Any
 import httpx
 
 from golive.checks import CheckContext
-from golive.config import CheckSettings, Config, DatabaseConfig, SecurityConfig, TargetConfig
+from golive.config import (
+    CheckSettings,
+    Config,
+    DatabaseConfig,
+    FrontendConfig,
+    SecurityConfig,
+    TargetConfig,
+)
 from golive.results import Result
 from golive.runner import run_check, select_checks
 from golive.site import Site, tls_verify
+from golive.store import RunRecord
 
 
 def run_one(check_id: str, url: str, *, transport: httpx.BaseTransport | None = None,
             options: dict[str, Any] | None = None, database: str = "",
             security: dict[str, Any] | None = None, profile: str = "quick",
-            required: frozenset[str] = frozenset(), **target: Any) -> Result:
+            required: frozenset[str] = frozenset(), frontend: dict[str, Any] | None = None,
+            shared: dict[str, Any] | None = None, baseline: RunRecord | None = None,
+            **target: Any) -> Result:
+    """``shared`` lets several calls share what one check measured for the others (the
+    frontend area's browser pass), as one audit's checks do."""
     config = Config(target=TargetConfig(url=url, **target),
                     database=DatabaseConfig(url=database),
-                    security=SecurityConfig(**(security or {})))
+                    security=SecurityConfig(**(security or {})),
+                    frontend=FrontendConfig(**(frontend or {})))
     if options:
         config.checks[check_id] = CheckSettings(**options)
     (selected,) = select_checks(config, only=[check_id])
@@ -28,5 +41,7 @@ def run_one(check_id: str, url: str, *, transport: httpx.BaseTransport | None = 
     with client:
         ctx = CheckContext(target=url, config=config, client=client,
                            site=Site(client, url, config.target), profile=profile,
-                           required=required)
+                           required=required, baseline=baseline)
+        if shared is not None:
+            ctx.shared = shared
         return run_check(selected, ctx)

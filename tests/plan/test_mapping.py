@@ -33,6 +33,10 @@ def _item(text: str, key: str = "T-1:criteria:1") -> Item:
         ("Failover testing successful", "drills.failover", ()),
         ("Configure gzip/brotli compression", "http.compression", ()),
         ("Implement HTTPS enforcement", "http.tls", ()),
+        ("Analyze bundle size", "frontend.bundle", ()),
+        ("Optimize images (compression, WebP)", "frontend.assets", ("image_issues <= 0",)),
+        ("Optimize fonts (subsetting, preloading)", "frontend.assets", ("font_issues <= 0",)),
+        ("Implement service worker", "frontend.assets", ("service_worker >= 1",)),
     ],
 )
 def test_recognisers(text: str, check: str, slo: tuple[str, ...]) -> None:
@@ -41,7 +45,7 @@ def test_recognisers(text: str, check: str, slo: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize("text", ["Team trained on procedures", "Diagrams created and accurate",
-                                  "Optimize images (compression, WebP)"])
+                                  "Minify CSS/JS"])
 def test_unrecognised_items_are_manual(text: str) -> None:
     assert map_item(_item(text)).check is None
 

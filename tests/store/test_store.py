@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from golive.exceptions import StoreError
-from golive.results import Finding, Result, Severity, SLOOutcome, Status
+from golive.results import Artifact, Finding, Result, Severity, SLOOutcome, Status
 from golive.store import Store, normalise_url
 
 
@@ -70,8 +70,8 @@ def test_migrations_are_idempotent_and_recorded(store: Store) -> None:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         tables = set(sa.inspect(conn).get_table_names())
     again.close()
-    assert version == "0002"
-    assert {"runs", "results", "signoffs", "baselines", "alembic_version"} <= tables
+    assert version == "0003"
+    assert {"runs", "results", "signoffs", "baselines", "artifacts", "alembic_version"} <= tables
 
 
 def test_git_commit_and_branch_are_recorded(tmp_path: Path, sqlite_store: Store) -> None:
@@ -92,3 +92,28 @@ def test_bad_store_urls(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot open the store"):
         Store("postgresql://nobody@127.0.0.1:1/x")
     assert normalise_url("postgresql://a@h/db") == "postgresql+psycopg://a@h/db"
+
+
+def test_artifacts_are_kept_compressed_and_read_back(store: Store) -> None:
+    run_id = store.start_run(target="http://127.0.0.1:1", profile="quick", golive_version="0.1")
+    body = b'{"lighthouseVersion": "12.2.3"}' * 2000
+    result = _result("frontend.lighthouse")
+    result.artifacts = [Artifact("lighthouse-home.report.json", "application/json", body),
+                        Artifact("lighthouse-home.report.html", "text/html", b"<html></html>")]
+    store.add_result(run_id, 0, result)
+    listed = store.artifacts(run_id)
+    assert [(c, a.name, a.bytes) for c, a in listed] == [
+        ("frontend.lighthouse", "lighthouse-home.report.json", len(body)),
+        ("frontend.lighthouse", "lighthouse-home.report.html", 13)]
+    assert store.artifact(run_id, "frontend.lighthouse", "lighthouse-home.report.json").data \
+        == body
+    with store.engine.connect() as conn:  # stored gzip-compressed
+        stored = conn.execute(sa.text("SELECT length(data) FROM artifacts WHERE name LIKE "
+                                      "'%json'")).scalar()
+    assert stored < len(body) / 10
+    # the result read back names its artifacts (without their bytes)
+    again = store.get_run(run_id).results[0]
+    assert [(a.name, a.bytes, a.data) for a in again.artifacts] == [
+        ("lighthouse-home.report.json", len(body), b""), ("lighthouse-home.report.html", 13, b"")]
+    with pytest.raises(StoreError, match="keeps no artifact 'nope'"):
+        store.artifact(run_id, "frontend.lighthouse", "nope")

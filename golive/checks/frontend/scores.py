@@ -1,0 +1,154 @@
+"""frontend.lighthouse: Lighthouse's four category scores and lab timings, median of N runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from typing import Any
+
+from golive.checks import Check, CheckContext
+from golive.checks.frontend.lighthouse import (
+    SCORE_METRICS,
+    LighthouseError,
+    LighthouseRun,
+    errored_audits,
+    failing_audits,
+    median_run,
+    run_lighthouse,
+)
+from golive.checks.frontend.tools import INSTALL, LIGHTHOUSE_VERSION, find_tools
+from golive.checks.frontend.visit import browser_options, pages_or_skip
+from golive.results import Artifact, Finding, Measurement, Severity
+
+#: timings where the worst page is the largest figure
+_TIMING_METRICS = ("fcp_ms", "lcp_ms", "tbt_ms", "cls", "si_ms")
+#: a spread of the performance score across runs beyond this many points is reported
+NOISY_SPREAD = 10.0
+
+
+def slug(page: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", page.lower()).strip("-") or "home"
+
+
+def runs_for(ctx: CheckContext) -> int:
+    configured = ctx.config.frontend.runs
+    return configured or (3 if ctx.profile == "full" else 1)
+
+
+class LighthouseScores(Check):
+    id = "frontend.lighthouse"
+    title = "Lighthouse scores (performance, accessibility, best practices, SEO)"
+    fix = ("Open the kept Lighthouse report of the page and fix its failing audits, largest "
+           "weight first.")
+    slo = ("min_score >= 85",)
+
+    def run(self, ctx: CheckContext) -> Measurement:
+        tools = find_tools(ctx.config.frontend)
+        missing = tools.missing_lighthouse()
+        if missing:
+            return Measurement.skip(missing, INSTALL)
+        pages, why = pages_or_skip(ctx)
+        if why:
+            return Measurement.skip(why)
+        options = browser_options(ctx)
+        count = runs_for(ctx)
+        per_page: dict[str, dict[str, Any]] = {}
+        artifacts: list[Artifact] = []
+        findings: list[Finding] = []
+        failures: list[str] = []
+        medians: dict[str, LighthouseRun] = {}
+        for page in pages:
+            url = ctx.target.rstrip("/") + page
+            runs: list[LighthouseRun] = []
+            partial: list[LighthouseRun] = []
+            attempts = 0
+            while len(runs) < count and attempts < count + 1:  # one retry per page
+                attempts += 1
+                ctx.progress(f"lighthouse {page}: run {len(runs) + 1} of {count}")
+                try:
+                    run = run_lighthouse(tools, url, **options)
+                except LighthouseError as err:
+                    failures.append(f"{page} attempt {attempts}: {err}")
+                    continue
+                unscored = [k for k, v in run.scores.items() if v is None]
+                if unscored:  # an audit errored: try again, keep the run as a last resort
+                    failures.append(f"{page} attempt {attempts}: no {', '.join(unscored)} "
+                                    f"({'; '.join(errored_audits(run.lhr)) or 'no reason'})")
+                    partial.append(run)
+                    continue
+                runs.append(run)
+            runs = runs or partial[:1]
+            if not runs:
+                continue
+            median = median_run(runs)
+            medians[page] = median
+            perf = [v for r in runs if (v := r.scores.get("performance_score")) is not None]
+            per_page[page] = {
+                "median_run": runs.index(median) + 1, "scores": median.scores,
+                "timings": median.timings, "warnings": median.warnings,
+                "runs": [r.summary() for r in runs],
+                "performance_spread": (max(perf) - min(perf)) if len(perf) > 1 else 0.0,
+            }
+            name = slug(page)
+            artifacts.append(Artifact(f"lighthouse-{name}.report.json", "application/json",
+                                      json.dumps(median.lhr).encode()))
+            if median.html:
+                artifacts.append(Artifact(f"lighthouse-{name}.report.html", "text/html",
+                                          median.html))
+            for audit in failing_audits(median.lhr):
+                findings.append(Finding(
+                    f"Lighthouse: {audit['title']}", Severity.INFO, location=page,
+                    detail=" ".join(x for x in (audit["display"],
+                                                ", ".join(audit["urls"][:3])) if x),
+                    fix=f"see the '{audit['id']}' audit in the kept report"))
+        if not medians:
+            return Measurement(inconclusive="every Lighthouse run failed: " + "; ".join(
+                failures[-3:]), evidence={"failures": failures})
+        metrics = _worst(list(medians.values()))
+        first = next(iter(medians.values()))
+        evidence: dict[str, Any] = {
+            "pages": per_page, "runs_per_page": count, "lighthouse": first.version,
+            "settings": first.settings, "failures": failures,
+            "median": "the run closest to the median FCP and TTI (Lighthouse CI's rule)",
+        }
+        summary = ", ".join(f"{k.removesuffix('_score').replace('_', ' ')} "
+                            f"{metrics[k]:.0f}" for k in SCORE_METRICS.values() if k in metrics)
+        summary += (f" ({ctx.config.frontend.form_factor}, median of {count} run"
+                    f"{'s' if count > 1 else ''}, worst of {len(medians)} page"
+                    f"{'s' if len(medians) > 1 else ''})")
+        unscored = sorted({k for r in medians.values() for k, v in r.scores.items() if v is None})
+        noisy = [p for p, v in per_page.items() if v["performance_spread"] > NOISY_SPREAD]
+        if noisy:
+            summary += (f"; the performance score varied by more than {NOISY_SPREAD:.0f} "
+                        f"points across runs on {', '.join(noisy)}")
+        inconclusive = None
+        if unscored:
+            inconclusive = (f"Lighthouse gave no score for {', '.join(unscored)} (an audit "
+                            "errored; see the kept report's runWarnings)")
+        if first.version and first.version != LIGHTHOUSE_VERSION:
+            evidence["note"] = (f"Lighthouse {first.version} ran; golive pins "
+                                f"{LIGHTHOUSE_VERSION}, whose audits and weights it knows")
+        return Measurement(metrics=metrics, findings=findings, evidence=evidence,
+                           summary=summary, inconclusive=inconclusive, artifacts=artifacts)
+
+
+def _worst(medians: list[LighthouseRun]) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    for name in SCORE_METRICS.values():
+        values = [v for r in medians if (v := r.scores.get(name)) is not None]
+        if values:
+            metrics[name] = float(min(values))
+    scored = [metrics[n] for n in SCORE_METRICS.values() if n in metrics]
+    if len(scored) == len(SCORE_METRICS):
+        metrics["min_score"] = min(scored)
+    for name in _TIMING_METRICS:
+        values = [r.timings[name] for r in medians if name in r.timings]
+        if values:
+            metrics[name] = max(values)
+    if len(medians) > 1:
+        metrics["pages"] = float(len(medians))
+    perf = [v for r in medians if (v := r.scores.get("performance_score")) is not None]
+    if len(perf) > 1:
+        metrics["mean_performance_score"] = round(statistics.fmean(perf), 1)
+    return metrics

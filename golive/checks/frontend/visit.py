@@ -1,0 +1,112 @@
+"""The frontend area's one browser pass, shared by its checks within an audit.
+
+The first check that needs it visits every configured page (cold cache, one interaction) and
+follows a bounded number of same-origin links to learn how much JS the whole site serves; the
+others read the same :class:`BrowserPass` from ``ctx.shared``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from golive.checks import CheckContext
+from golive.checks.frontend.browser import Browser, PageProfile
+from golive.checks.frontend.tools import INSTALL, Tools, find_tools
+
+SHARED_KEY = "frontend.browser_pass"
+#: links a crawler must not follow: a GET there may change state
+_UNSAFE = re.compile(r"log-?out|sign-?out|delete|remove|unsubscribe", re.IGNORECASE)
+
+
+@dataclass
+class BrowserPass:
+    profiles: list[PageProfile] = field(default_factory=list)
+    #: every JS file seen on the audited pages and the crawled links: URL -> decoded bytes
+    site_js: dict[str, int] = field(default_factory=dict)
+    crawled: list[str] = field(default_factory=list)
+    skipped: str | None = None
+    enable: str | None = None
+    duration_s: float = 0.0
+
+    def evidence(self) -> dict[str, Any]:
+        return {"pages": [p.page for p in self.profiles], "crawled": self.crawled,
+                "browser_pass_s": round(self.duration_s, 2)}
+
+
+def not_html(ctx: CheckContext, page: str) -> str | None:
+    """Why ``page`` cannot be audited in a browser (None when it is an HTML page)."""
+    try:
+        response = ctx.site.get(page)
+    except httpx.HTTPError as err:
+        return f"{page} could not be fetched: {err}"
+    kind = response.headers.get("content-type", "")
+    if response.status_code >= 400:
+        return f"{page} answers {response.status_code}"
+    if "html" not in kind and response.status_code < 300:
+        return f"{page} is not an HTML page ({kind or 'no content-type'})"
+    return None
+
+
+def pages_or_skip(ctx: CheckContext) -> tuple[list[str], str | None]:
+    """The configured pages, or why none can be audited."""
+    pages = ctx.config.frontend.pages
+    reasons = [r for p in pages if (r := not_html(ctx, p))]
+    if len(reasons) == len(pages):
+        return [], "; ".join(reasons) + " (list the site's pages in [frontend] pages)"
+    return [p for p in pages if not_html(ctx, p) is None], None
+
+
+def browser_options(ctx: CheckContext) -> dict[str, Any]:
+    return {"form_factor": ctx.config.frontend.form_factor,
+            "headers": dict(ctx.config.target.headers),
+            "insecure": bool(ctx.config.target.ca_bundle)}
+
+
+def browser_pass(ctx: CheckContext, tools: Tools | None = None) -> BrowserPass:
+    cached = ctx.shared.get(SHARED_KEY)
+    if isinstance(cached, BrowserPass):
+        return cached
+    result = _measure(ctx, tools or find_tools(ctx.config.frontend))
+    ctx.shared[SHARED_KEY] = result
+    return result
+
+
+def _measure(ctx: CheckContext, tools: Tools) -> BrowserPass:
+    import time
+
+    missing = tools.missing_browser()
+    if missing:
+        return BrowserPass(skipped=missing, enable=INSTALL)
+    pages, why = pages_or_skip(ctx)
+    if why:
+        return BrowserPass(skipped=why)
+    cfg = ctx.config.frontend
+    started = time.perf_counter()
+    out = BrowserPass()
+    with Browser(tools, **browser_options(ctx)) as browser:
+        for page in pages:
+            ctx.progress(f"browser: {page}")
+            profile = browser.visit(ctx.target, page, interactions=cfg.interactions)
+            out.profiles.append(profile)
+            for r in profile.resources:
+                if r.kind == "script":
+                    out.site_js[r.url] = max(out.site_js.get(r.url, 0), r.decoded_bytes)
+        links = [link for p in out.profiles for link in p.links
+                 if link not in pages and not _UNSAFE.search(link)]
+        for link in list(dict.fromkeys(links))[:cfg.crawl]:
+            ctx.progress(f"browser: JS of {link}")
+            try:
+                found = browser.scripts_of(ctx.target, link)
+            except Exception as err:  # a page that does not load is not this pass's verdict
+                found = {}
+                out.crawled.append(f"{link} (not loaded: {type(err).__name__})")
+            else:
+                out.crawled.append(link)
+            for url, size in found.items():
+                out.site_js[url] = max(out.site_js.get(url, 0), size)
+    out.duration_s = time.perf_counter() - started
+    return out

@@ -1,0 +1,135 @@
+"""The frontend area against the demo shop in the real Chromium, with the real Lighthouse."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive.checks.frontend.tools import find_tools
+from golive.config import Config, FrontendConfig, TargetConfig
+from golive.demo.server import RunningDemo
+from golive.plan import parse_plan
+from golive.report.artifacts import export_artifacts
+from golive.results import Severity, Status
+from golive.runner import run_audit
+from golive.store import Store
+from tests.checks.helpers import run_one
+from tests.conftest import SPEC
+
+pytestmark = pytest.mark.integration
+TOOLS = find_tools(FrontendConfig())
+needs_browser = pytest.mark.skipif(TOOLS.missing_browser() is not None,
+                                   reason="no Chromium: `make install` installs it")
+needs_lighthouse = pytest.mark.skipif(TOOLS.missing_lighthouse() is not None,
+                                      reason="no Lighthouse: `make install` installs it")
+FRONTEND_FLAWS = "big_bundle,unoptimized_images,render_blocking,no_font_display"
+
+
+@needs_browser
+def test_each_frontend_flaw_is_found_and_names_its_file(
+        demo: Callable[[str], RunningDemo]) -> None:
+    url = demo(FRONTEND_FLAWS).url
+    shared: dict[str, Any] = {}  # one browser pass for both checks, as in an audit
+    bundle = run_one("frontend.bundle", url, shared=shared)
+    assets = run_one("frontend.assets", url, shared=shared)
+
+    # big_bundle: the 1.2 MB app.js, almost none of which runs
+    (big,) = [f for f in bundle.findings if f.title.startswith("JS file mostly unused")]
+    assert big.location.startswith("/static/app.") and big.location.endswith(".js")
+    assert big.severity is Severity.HIGH and bundle.status is Status.FAIL
+    assert bundle.metrics["js_bytes"] > 1_000_000 and bundle.metrics["unused_js_pct"] > 90
+
+    def located(prefix: str) -> set[str]:
+        return {f.location for f in assets.findings if f.title.startswith(prefix)}
+
+    # unoptimized_images: full-size PNGs shown as thumbnails
+    oversized = located("Image larger than displayed")
+    assert oversized and all(p.startswith("/static/product-") and p.endswith(".png")
+                             for p in oversized)
+    assert located("Image in a legacy format (PNG") == oversized
+    # render_blocking: the synchronous script in <head>
+    (blocking,) = located("Render-blocking script")
+    assert blocking == big.location
+    # no_font_display: the display font's @font-face, and no preload
+    (font,) = located("Web font without font-display")
+    assert font.startswith("/static/display.") and font.endswith(".woff")
+    assert located("Web font not preloaded") == {font}
+    assert assets.status is Status.FAIL  # megabytes of wasted image bytes are high
+    assert assets.metrics["image_waste_bytes"] > 10_000_000
+
+
+@needs_lighthouse
+def test_the_tuned_shop_scores_95_everywhere_and_passes_every_criterion(
+        demo: Callable[[str], RunningDemo], tmp_path: Path) -> None:
+    url = demo("none").url
+    store = Store(f"sqlite:///{tmp_path / 'golive.db'}")
+    config = Config(target=TargetConfig(url=url), frontend=FrontendConfig(runs=1))
+    outcome = run_audit(target=url, config=config, store=store, only=["frontend"],
+                        plan=parse_plan(str(SPEC)))
+    results = {r.check: r for r in outcome.results}
+    assert set(results) == {"frontend.lighthouse", "frontend.vitals", "frontend.bundle",
+                            "frontend.assets"}
+    assert all(r.status is Status.PASS for r in results.values()), {
+        c: (r.status, r.reason, [f.title for f in r.findings]) for c, r in results.items()}
+    scores = results["frontend.lighthouse"].metrics
+    for category in ("performance", "accessibility", "best_practices", "seo"):
+        assert scores[f"{category}_score"] >= 95, category
+    assert results["frontend.lighthouse"].evidence["settings"]["formFactor"] == "desktop"
+    vitals = results["frontend.vitals"].metrics
+    assert vitals["lcp_ms"] < 2500 and vitals["cls"] < 0.1 and vitals["inp_ms"] < 200
+    assert results["frontend.bundle"].findings == []
+    assert results["frontend.assets"].findings == []
+    criteria = {o.item.text: o for o in outcome.items}
+    for text in ("Lighthouse score ≥85", "LCP <2.5s", "FID <100ms", "CLS <0.1",
+                 "Lighthouse score ≥85 (all categories)"):
+        assert criteria[text].status is Status.PASS, (text, criteria[text].note)
+    # the whole Lighthouse report is kept, and the HTML report links it
+    kept = {a.name for _, a in store.artifacts(outcome.run_id)}
+    assert kept == {"lighthouse-home.report.json", "lighthouse-home.report.html"}
+    lhr = json.loads(store.artifact(outcome.run_id, "frontend.lighthouse",
+                                    "lighthouse-home.report.json").data)
+    assert lhr["lighthouseVersion"] == "12.2.3"
+    links = export_artifacts(store, [outcome.run_id], tmp_path / "report.html")
+    written = [tmp_path / href for _, href, _ in links[(outcome.run_id, "frontend.lighthouse")]]
+    assert all(p.stat().st_size > 10_000 for p in written)
+    assert len(gzip.compress(written[0].read_bytes())) > 0
+
+
+@needs_lighthouse
+def test_the_flawed_shop_fails_lighthouse_performance(
+        demo: Callable[[str], RunningDemo]) -> None:
+    result = run_one("frontend.lighthouse", demo(FRONTEND_FLAWS).url, frontend={"runs": 1})
+    assert result.status is Status.FAIL, (result.reason, result.evidence)
+    assert result.metrics["performance_score"] < 85 <= result.metrics["accessibility_score"]
+    urls = " ".join(f.detail for f in result.findings)
+    assert "/static/app." in urls  # Lighthouse's own audits name the bundle too
+
+
+@needs_browser
+def test_a_bundle_shrunk_by_a_fifth_meets_the_plan_criterion(
+        demo: Callable[[str], RunningDemo], tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'golive.db'}")
+    plan = parse_plan(str(SPEC))
+
+    def audit(flaws: str, baseline: int | None) -> Any:
+        url = demo(flaws).url
+        return run_audit(target=url, config=Config(target=TargetConfig(url=url)), store=store,
+                         only=["frontend.bundle"], plan=plan,
+                         baseline=store.get_run(baseline) if baseline else None)
+
+    before = audit("big_bundle", None)
+    after = audit("none", before.run_id)
+    criterion = "Bundle size reduced by 20%+"
+    (shrunk,) = [o for o in after.items if o.item.text == criterion]
+    assert shrunk.status is Status.PASS, shrunk.note
+    assert after.results[0].metrics["reduction_pct"] > 90
+    same = audit("big_bundle", before.run_id)  # nothing shrank
+    (unchanged,) = [o for o in same.items if o.item.text == criterion]
+    assert unchanged.status is Status.FAIL
+    (unmeasured,) = [o for o in before.items if o.item.text == criterion]
+    assert unmeasured.status is not Status.PASS  # no baseline, no reduction
