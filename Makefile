@@ -31,6 +31,11 @@ $(STAMP): pyproject.toml
 		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null; } || \
 		echo "could not install chromium: frontend tests will skip"; \
 	fi
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y -q nodejs npm >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q nodejs npm >/dev/null; } || \
+		echo "could not install Node.js: Lighthouse runs will skip"; \
+	fi
 	@if command -v npm >/dev/null; then \
 		test -x $(VENV)/node/node_modules/.bin/lighthouse || \
 		npm install --silent --no-fund --no-audit -E --prefix $(VENV)/node lighthouse@$(LIGHTHOUSE); \

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from golive import __version__
 from golive.demo import db
-from golive.demo.assets import StaticFile, build_assets
+from golive.demo.assets import StaticFile, build_assets, service_worker
 from golive.demo.middleware import (
     SECURITY_HEADERS,
     BodyLimit,
@@ -65,7 +65,8 @@ class OrderLine(BaseModel):
 
 
 class OrderIn(BaseModel):
-    email: str = Field(min_length=3, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+    # no NUL: PostgreSQL refuses it in text, which would be a 500 instead of a 422
+    email: str = Field(min_length=3, max_length=200, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")
     items: list[OrderLine] = Field(min_length=1, max_length=50)
 
 
@@ -199,7 +200,8 @@ def create_app(settings: ShopSettings) -> Any:
                     "offset": offset}
 
     @app.get("/api/search")
-    def search(q: str = Query(min_length=1, max_length=100, examples=["Product 1"]),
+    def search(q: str = Query(min_length=1, max_length=100, pattern=r"^[^\x00]+$",
+                              examples=["Product 1"]),
                limit: int = Query(20, ge=1, le=MAX_PAGE)) -> dict[str, Any]:
         if "slow_endpoint" in flaws:
             time.sleep(SLOW_SECONDS)  # a slow dependency nobody put a timeout or cache on
@@ -269,6 +271,13 @@ def create_app(settings: ShopSettings) -> Any:
         @app.get("/.env", include_in_schema=False)
         def leftover(request: Request) -> Response:
             return Response(exposed[request.url.path], media_type="text/plain")
+
+    worker = service_worker(assets)
+
+    @app.get("/sw.js", include_in_schema=False)
+    def sw() -> Response:  # a stable URL, revalidated on every visit as browsers expect
+        return Response(worker, media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache"})
 
     @app.get("/static/{name:path}", include_in_schema=False)
     async def static(name: str, request: Request) -> Response:  # bytes in memory

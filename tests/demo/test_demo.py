@@ -11,7 +11,9 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
+from golive.checks.frontend.tools import find_tools
 from golive.cli import cli
+from golive.config import FrontendConfig
 from golive.demo.flaws import FLAWS, parse_flaws
 from golive.demo.server import RunningDemo, demo_process
 from golive.exceptions import UsageError
@@ -93,6 +95,11 @@ def test_shop_on_postgresql(pg_database: Callable[[], str]) -> None:
     with demo_process("n_plus_one,missing_index", db_url=url, **SMALL) as shop:
         page = httpx.get(shop.url + "/api/products", params={"limit": 3}).json()
         assert len(page["items"]) == 3
+        # PostgreSQL refuses NUL in text: the shop must say 422, not fail with a 500 (the
+        # API fuzzer found this one)
+        assert httpx.get(shop.url + "/api/search", params={"q": "a\x00b"}).status_code == 422
+        order = {"email": "a\x00@b.c", "items": [{"product_id": 1, "qty": 1}]}
+        assert httpx.post(shop.url + "/api/orders", json=order).status_code == 422
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM shop_reviews").fetchone() == (
             SMALL["reviews"],)
@@ -118,6 +125,15 @@ def test_golive_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     hist = json.loads(CliRunner().invoke(cli, ["history", "--json", "--store", store]).output)
     assert [(h["label"], h["verdict"]) for h in hist] == [
         ("demo-tuned", "ready"), ("demo-baseline", "not-ready")]
+    if find_tools(FrontendConfig()).missing_lighthouse() is None:
+        # the whole Lighthouse reports sit beside the HTML report, which links them
+        assert 'href="golive-report-files/run-' in html
+        assert list((tmp_path / "golive-report-files").glob("run-*/frontend.lighthouse/*.html"))
+        tuned = json.loads(CliRunner().invoke(cli, ["show", "demo-tuned", "--json", "--store",
+                                                    store]).output)
+        criteria = {c["text"]: c["status"] for c in tuned["criteria"]}
+        assert criteria["Bundle size reduced by 20%+"] == "pass"  # against the baseline run
+        assert criteria["Lighthouse score ≥85 (all categories)"] == "pass"
     if pg_bindir() is None:  # the demo then runs on SQLite and skips the database area
         return
     runs = {h["label"]: h["id"] for h in hist}

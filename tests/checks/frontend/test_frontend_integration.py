@@ -85,8 +85,14 @@ def test_the_tuned_shop_scores_95_everywhere_and_passes_every_criterion(
     assert results["frontend.bundle"].findings == []
     assert results["frontend.assets"].findings == []
     criteria = {o.item.text: o for o in outcome.items}
+    # the shop registers a service worker that precaches its CSS, JS, font and icon
+    sw = results["frontend.assets"].evidence["service_worker"]
+    assert results["frontend.assets"].metrics["service_worker"] == 1
+    assert any(url.endswith(".css") for urls in sw["caches"].values() for url in urls)
     for text in ("Lighthouse score ≥85", "LCP <2.5s", "FID <100ms", "CLS <0.1",
-                 "Lighthouse score ≥85 (all categories)"):
+                 "Lighthouse score ≥85 (all categories)", "Analyze bundle size",
+                 "Optimize images (compression, WebP)", "Implement service worker",
+                 "Optimize fonts (subsetting, preloading)"):
         assert criteria[text].status is Status.PASS, (text, criteria[text].note)
     # the whole Lighthouse report is kept, and the HTML report links it
     kept = {a.name for _, a in store.artifacts(outcome.run_id)}
