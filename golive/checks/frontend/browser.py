@@ -8,6 +8,7 @@ images, fonts, the service worker and the resource timings (sizes, render-blocki
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from importlib.resources import files
@@ -92,6 +93,11 @@ async () => {
           golive: window.__golive || null};
 }
 """
+
+
+#: what a default interaction never clicks: it could change data or end the session
+DESTRUCTIVE = re.compile(r"delete|remove|log ?out|sign ?out|unsubscribe|pay|buy|purchase|"
+                         r"checkout|order|submit|cancel", re.IGNORECASE)
 
 
 @dataclass
@@ -319,20 +325,28 @@ class Browser:
         return profile
 
     def _interact(self, page: Any, selectors: list[str]) -> str:
-        """Click what the config declares, else the first visible button, else the first link
-        (its navigation prevented, so the page that is measured stays)."""
+        """Click what the config declares, else the first visible button that submits nothing
+        and does not look destructive, else the first such link (its navigation prevented,
+        so the page that is measured stays)."""
         done = []
-        candidates = selectors or ["button:visible", "a[href]:visible"]
+        candidates = selectors or ["button[type=button]:visible, [role=button]:visible",
+                                   "a[href]:visible"]
         for selector in candidates:
-            target = page.locator(selector).first
+            target = page.locator(selector)
+            if not selectors:
+                target = target.filter(has_not_text=DESTRUCTIVE)
+            target = target.first
             try:
                 if target.count() == 0:
                     continue
-                if selector.startswith("a[") or target.evaluate("e => e.tagName") == "A":
+                what = target.evaluate(
+                    "e => e.tagName.toLowerCase() + ' \"' + (e.innerText || "
+                    "e.getAttribute('aria-label') || '').trim().slice(0, 40) + '\"'")
+                if what.startswith("a "):
                     page.evaluate("window.addEventListener('click', e => e.preventDefault(),"
                                   " {once: true})")
                 target.click(timeout=3000)
-                done.append(selector)
+                done.append(what)
             except Exception:  # noqa: S112 - hidden, detached or covered: try the next one
                 continue
             if not selectors:  # the default: one interaction is enough

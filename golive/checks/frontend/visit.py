@@ -33,7 +33,7 @@ class BrowserPass:
     duration_s: float = 0.0
 
     def evidence(self) -> dict[str, Any]:
-        return {"pages": [p.page for p in self.profiles], "crawled": self.crawled,
+        return {"audited_pages": [p.page for p in self.profiles], "crawled": self.crawled,
                 "browser_pass_s": round(self.duration_s, 2)}
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +141,43 @@ def test_a_bundle_shrunk_by_a_fifth_meets_the_plan_criterion(
     assert unchanged.status is Status.FAIL
     (unmeasured,) = [o for o in before.items if o.item.text == criterion]
     assert unmeasured.status is not Status.PASS  # no baseline, no reduction
+
+
+SLOW_BUTTON = b"""<!doctype html><html lang="en"><head><title>slow</title></head><body>
+<form><button>Submit the form</button></form>
+<button type="button" onclick="document.title = 'deleted'">Delete account</button>
+<button type="button" onclick="const t = performance.now();
+  while (performance.now() - t < 300) {} document.title = 'shown'">Show details</button>
+</body></html>"""
+
+
+@pytest.fixture
+def slow_page() -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.end_headers()
+            self.wfile.write(SLOW_BUTTON)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@needs_browser
+def test_a_slow_click_handler_is_a_slow_inp_and_nothing_destructive_is_clicked(
+        slow_page: str) -> None:
+    result = run_one("frontend.vitals", slow_page)
+    assert result.metrics["inp_ms"] >= 300
+    assert result.status is Status.FAIL  # breaks inp_ms < 200ms
+    page = result.evidence["pages"]["/"]
+    assert page["interaction"] == 'button "Show details"'  # not the submit, not the delete
+    assert page["attribution"]["inp_ms"]["type"] == "pointer"
