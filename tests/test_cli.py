@@ -250,3 +250,30 @@ def test_version_and_checks(run: Callable[..., Result]) -> None:
     assert run("--version").output.startswith("golive, version")
     out = run("checks").output
     assert "http.health" in out and "http.tls" in out
+
+
+def test_artifacts_are_listed_and_written_out(run: Callable[..., Result],
+                                              tmp_path: Path) -> None:
+    from golive.results import Artifact, Status
+    from golive.results import Result as CheckResult
+    from golive.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'h.db'}")
+    run_id = store.start_run(target="http://127.0.0.1:1", profile="quick", golive_version="0")
+    result = CheckResult(check="frontend.lighthouse", area="frontend", title="t",
+                         status=Status.PASS,
+                         artifacts=[Artifact("lighthouse-home.report.json", "application/json",
+                                             b'{"lighthouseVersion": "12.2.3"}')])
+    store.add_result(run_id, 0, result)
+    store.close()
+    listed = run("artifacts", "last", *_store_arg(tmp_path))
+    assert listed.exit_code == 0
+    assert "frontend.lighthouse  lighthouse-home.report.json  application/json  31 bytes" \
+        in listed.output
+    out = tmp_path / "out"
+    written = run("artifacts", str(run_id), "--out", str(out), *_store_arg(tmp_path))
+    assert written.exit_code == 0
+    assert json.loads((out / "frontend.lighthouse" / "lighthouse-home.report.json")
+                      .read_text())["lighthouseVersion"] == "12.2.3"
+    missing = run("artifacts", "99", *_store_arg(tmp_path))
+    assert missing.exit_code == 2 and "no run '99'" in missing.output

@@ -15,7 +15,7 @@ from golive.report import (
     report_dict,
 )
 from golive.report.compare import lower_is_better
-from golive.results import Finding, Result, Severity, SLOOutcome, Status
+from golive.results import Artifact, Finding, Result, Severity, SLOOutcome, Status
 from golive.store import RunRecord
 
 
@@ -101,3 +101,24 @@ def test_small_latency_changes_are_noise() -> None:
     assert MetricChange("c", "latency_ms", 100, 104).direction == "same"
     assert MetricChange("c", "latency_ms", 100, 110).direction == "worse"
     assert MetricChange("c", "latency_ms", 10, 5).direction == "better"
+
+
+def test_html_links_kept_artifacts_and_shows_lighthouse_scores() -> None:
+    run = _run(4, 100, Status.PASS)
+    scores = {"performance_score": 71.0, "accessibility_score": 100.0,
+              "best_practices_score": 96.0, "seo_score": 100.0}
+    run.results.append(Result(
+        check="frontend.lighthouse", area="frontend", title="Lighthouse", status=Status.FAIL,
+        metrics={"min_score": 71.0},
+        evidence={"pages": {"/": {"scores": scores, "timings": {"lcp_ms": 2600.0},
+                                  "runs": [{}, {}, {}], "median_run": 2}}},
+        artifacts=[Artifact("lighthouse-home.report.html", "text/html", size=650_000)]))
+    html = render_html([("t", run)], artifacts={(4, "frontend.lighthouse"): [
+        ("lighthouse-home.report.html", "r-files/run-4/frontend.lighthouse/x.html", 650_000)]})
+    assert '<a href="r-files/run-4/frontend.lighthouse/x.html">lighthouse-home.report.html</a>' \
+        in html and "650.0 KB" in html
+    assert "<th class=\"num\">best practices</th>" in html and "3 (#2)" in html
+    # without exported files, the report says where the artifacts are
+    assert "golive artifacts 4 --out DIR" in render_html([("t", run)])
+    assert report_dict(run)["results"][-1]["artifacts"] == [
+        {"name": "lighthouse-home.report.html", "media_type": "text/html", "bytes": 650_000}]

@@ -48,7 +48,7 @@ class LighthouseScores(Check):
         missing = tools.missing_lighthouse()
         if missing:
             return Measurement.skip(missing, INSTALL)
-        pages, why = pages_or_skip(ctx)
+        pages, why, left_out = pages_or_skip(ctx)
         if why:
             return Measurement.skip(why)
         options = browser_options(ctx)
@@ -109,7 +109,7 @@ class LighthouseScores(Check):
         first = next(iter(medians.values()))
         evidence: dict[str, Any] = {
             "pages": per_page, "runs_per_page": count, "lighthouse": first.version,
-            "settings": first.settings, "failures": failures,
+            "settings": first.settings, "failures": failures, "left_out": left_out,
             "median": "the run closest to the median FCP and TTI (Lighthouse CI's rule)",
         }
         summary = ", ".join(f"{k.removesuffix('_score').replace('_', ' ')} "

@@ -28,13 +28,15 @@ class BrowserPass:
     #: every JS file seen on the audited pages and the crawled links: URL -> decoded bytes
     site_js: dict[str, int] = field(default_factory=dict)
     crawled: list[str] = field(default_factory=list)
+    #: configured pages that could not be audited, with the reason
+    left_out: list[str] = field(default_factory=list)
     skipped: str | None = None
     enable: str | None = None
     duration_s: float = 0.0
 
     def evidence(self) -> dict[str, Any]:
         return {"audited_pages": [p.page for p in self.profiles], "crawled": self.crawled,
-                "browser_pass_s": round(self.duration_s, 2)}
+                "left_out": self.left_out, "browser_pass_s": round(self.duration_s, 2)}
 
 
 def not_html(ctx: CheckContext, page: str) -> str | None:
@@ -51,13 +53,13 @@ def not_html(ctx: CheckContext, page: str) -> str | None:
     return None
 
 
-def pages_or_skip(ctx: CheckContext) -> tuple[list[str], str | None]:
-    """The configured pages, or why none can be audited."""
+def pages_or_skip(ctx: CheckContext) -> tuple[list[str], str | None, list[str]]:
+    """The configured pages that are HTML, why none is (or None), and why some were left out."""
     pages = ctx.config.frontend.pages
-    reasons = [r for p in pages if (r := not_html(ctx, p))]
+    reasons = {p: r for p in pages if (r := not_html(ctx, p))}
     if len(reasons) == len(pages):
-        return [], "; ".join(reasons) + " (list the site's pages in [frontend] pages)"
-    return [p for p in pages if not_html(ctx, p) is None], None
+        return [], "; ".join(reasons.values()) + " (list the site's pages in [frontend] pages)", []
+    return [p for p in pages if p not in reasons], None, list(reasons.values())
 
 
 def browser_options(ctx: CheckContext) -> dict[str, Any]:
@@ -81,12 +83,12 @@ def _measure(ctx: CheckContext, tools: Tools) -> BrowserPass:
     missing = tools.missing_browser()
     if missing:
         return BrowserPass(skipped=missing, enable=INSTALL)
-    pages, why = pages_or_skip(ctx)
+    pages, why, left_out = pages_or_skip(ctx)
     if why:
         return BrowserPass(skipped=why)
     cfg = ctx.config.frontend
     started = time.perf_counter()
-    out = BrowserPass()
+    out = BrowserPass(left_out=left_out)
     with Browser(tools, **browser_options(ctx)) as browser:
         for page in pages:
             ctx.progress(f"browser: {page}")

@@ -59,4 +59,6 @@ class WebVitals(Check):
                    else "no interaction was reported")
             summary += (f"; INP not measured on {', '.join(p.page for p in no_inp)} ({why}: "
                         "declare [frontend] interactions)")
+        if visit.left_out:
+            summary += f"; left out: {'; '.join(visit.left_out)}"
         return Measurement(metrics=metrics, evidence=evidence, summary=summary)

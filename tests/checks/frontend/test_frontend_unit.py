@@ -256,3 +256,35 @@ def test_cache_lifetimes() -> None:
     assert assets_mod.max_age("no-cache, max-age=600") is None
     assert assets_mod.max_age("") is None
     assert assets_mod.max_age("max-age=abc") is None
+
+
+def test_pages_that_are_not_html_are_left_out_with_the_reason() -> None:
+    from golive.checks import CheckContext
+    from golive.checks.frontend.visit import pages_or_skip
+    from golive.config import Config, TargetConfig
+    from golive.site import Site
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/":
+            return httpx.Response(200, html="<!doctype html>")
+        if request.url.path == "/gone":
+            return httpx.Response(404)
+        return httpx.Response(200, json={})
+
+    config = Config(target=TargetConfig(url="http://t"),
+                    frontend=FrontendConfig(pages=["/", "/api/items", "/gone"]))
+    with httpx.Client(base_url="http://t", transport=httpx.MockTransport(answer)) as client:
+        ctx = CheckContext(target="http://t", config=config, client=client,
+                           site=Site(client, "http://t", config.target))
+        pages, why, left_out = pages_or_skip(ctx)
+    assert (pages, why) == (["/"], None)
+    assert left_out == ["/api/items is not an HTML page (application/json)", "/gone answers 404"]
+
+
+def test_pages_must_be_paths() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="is not a path on the target"):
+        FrontendConfig(pages=["https://elsewhere.example/"])
+    with pytest.raises(ValidationError, match="at least one page"):
+        FrontendConfig(pages=[])
