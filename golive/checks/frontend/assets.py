@@ -58,6 +58,8 @@ class AssetAudit(Check):
         visit = browser_pass(ctx)
         if visit.skipped:
             return Measurement.skip(visit.skipped, visit.enable)
+        if visit.error:
+            return Measurement(inconclusive=visit.error, evidence=visit.evidence())
         findings: list[Finding] = []
         counts = {"render_blocking_count": 0, "uncompressed_count": 0, "uncached_count": 0,
                   "image_issues": 0, "font_issues": 0}

@@ -40,6 +40,8 @@ class BundleSize(Check):
         visit = browser_pass(ctx)
         if visit.skipped:
             return Measurement.skip(visit.skipped, visit.enable)
+        if visit.error:
+            return Measurement(inconclusive=visit.error, evidence=visit.evidence())
         files: dict[str, dict[str, Any]] = {}
         for profile in visit.profiles:
             for r in profile.resources:

@@ -32,6 +32,8 @@ class BrowserPass:
     left_out: list[str] = field(default_factory=list)
     skipped: str | None = None
     enable: str | None = None
+    #: why the pass measured nothing although it could run (the checks are inconclusive)
+    error: str | None = None
     duration_s: float = 0.0
 
     def evidence(self) -> dict[str, Any]:
@@ -89,10 +91,19 @@ def _measure(ctx: CheckContext, tools: Tools) -> BrowserPass:
     cfg = ctx.config.frontend
     started = time.perf_counter()
     out = BrowserPass(left_out=left_out)
-    with Browser(tools, **browser_options(ctx)) as browser:
+    try:
+        browser = Browser(tools, **browser_options(ctx))
+    except Exception as err:  # a broken browser install is a measurement gap, not a crash
+        out.error = f"Chromium did not start ({tools.chromium}): {_first_line(err)}"
+        return out
+    with browser:
         for page in pages:
             ctx.progress(f"browser: {page}")
-            profile = browser.visit(ctx.target, page, interactions=cfg.interactions)
+            try:
+                profile = browser.visit(ctx.target, page, interactions=cfg.interactions)
+            except Exception as err:  # the other pages still count
+                out.left_out.append(f"{page} did not load in the browser: {_first_line(err)}")
+                continue
             out.profiles.append(profile)
             for r in profile.resources:
                 if r.kind == "script":
@@ -111,4 +122,11 @@ def _measure(ctx: CheckContext, tools: Tools) -> BrowserPass:
             for url, size in found.items():
                 out.site_js[url] = max(out.site_js.get(url, 0), size)
     out.duration_s = time.perf_counter() - started
+    if not out.profiles:
+        out.error = "no page could be measured: " + "; ".join(out.left_out)
     return out
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0] if text else ''}"[:300]

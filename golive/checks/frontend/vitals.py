@@ -31,6 +31,8 @@ class WebVitals(Check):
         visit = browser_pass(ctx)
         if visit.skipped:
             return Measurement.skip(visit.skipped, visit.enable)
+        if visit.error:
+            return Measurement(inconclusive=visit.error, evidence=visit.evidence())
         metrics: dict[str, float] = {}
         pages: dict[str, Any] = {}
         for profile in visit.profiles:

@@ -181,3 +181,24 @@ def test_a_slow_click_handler_is_a_slow_inp_and_nothing_destructive_is_clicked(
     page = result.evidence["pages"]["/"]
     assert page["interaction"] == 'button "Show details"'  # not the submit, not the delete
     assert page["attribution"]["inp_ms"]["type"] == "pointer"
+
+
+@needs_browser
+def test_a_page_that_never_loads_makes_the_pass_inconclusive(
+        slow_page: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a page slower than the browser's timeout: the frontend checks are inconclusive with the
+    # reason (not an error), and the second check does not try again
+    from golive.checks.frontend.browser import Browser
+
+    original = Browser.visit
+
+    def impatient(self: Browser, base: str, page: str, **kw: Any) -> Any:
+        return original(self, base, page, interactions=kw["interactions"], timeout_s=0.001)
+
+    monkeypatch.setattr(Browser, "visit", impatient)
+    shared: dict[str, Any] = {}
+    vitals = run_one("frontend.vitals", slow_page, shared=shared)
+    assets = run_one("frontend.assets", slow_page, shared=shared)
+    assert vitals.status is Status.INCONCLUSIVE and assets.status is Status.INCONCLUSIVE
+    assert "no page could be measured: / did not load in the browser: TimeoutError" \
+        in vitals.reason

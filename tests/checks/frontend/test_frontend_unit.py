@@ -288,3 +288,56 @@ def test_pages_must_be_paths() -> None:
         FrontendConfig(pages=["https://elsewhere.example/"])
     with pytest.raises(ValidationError, match="at least one page"):
         FrontendConfig(pages=[])
+
+
+def _fake_lighthouse(monkeypatch: pytest.MonkeyPatch, outcomes: list[Any]) -> list[str]:
+    """Replace the Lighthouse child process by ``outcomes`` (an LHR dict or an exception)."""
+    calls: list[str] = []
+    monkeypatch.setattr(scores_mod, "find_tools", lambda _cfg: Tools("/c", "/lh", "/node"))
+
+    def fake(_tools: Tools, url: str, **_kw: Any) -> Any:
+        calls.append(url)
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return parse_report(outcome)
+
+    monkeypatch.setattr(scores_mod, "run_lighthouse", fake)
+    return calls
+
+
+def test_every_failed_lighthouse_run_is_inconclusive_with_the_reason(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _fake_lighthouse(monkeypatch, [LighthouseError("Lighthouse wrote no report: boom"),
+                                           LighthouseError("Lighthouse wrote no report: boom")])
+    result = run_one("frontend.lighthouse", "http://t", transport=HTML)
+    assert result.status is Status.INCONCLUSIVE
+    assert "every Lighthouse run failed" in result.reason and "boom" in result.reason
+    assert len(calls) == 2  # one run in quick, and one retry
+
+
+def test_an_unscored_run_is_retried_and_the_scored_one_counts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    unscored = _lhr(0.9, 900, 1500)
+    unscored["categories"]["best-practices"]["score"] = None
+    unscored["audits"]["errors-in-console"] = {"scoreDisplayMode": "error",
+                                               "errorMessage": "frame_sequence"}
+    _fake_lighthouse(monkeypatch, [unscored, _lhr(0.88, 900, 1500)])
+    result = run_one("frontend.lighthouse", "http://t", transport=HTML)
+    assert result.status is Status.PASS and result.metrics["min_score"] == 88
+    assert "errors-in-console: frame_sequence" in result.evidence["failures"][0]
+    assert {a.name for a in result.artifacts} == {"lighthouse-home.report.json"}
+
+
+def test_three_runs_in_full_and_the_worst_page_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = [_lhr(p, f, t) for p, f, t in ((0.99, 600, 900), (0.70, 1500, 2600),
+                                          (0.91, 1000, 1700))]
+    runs += [_lhr(0.5, 3000, 5000)] * 3
+    calls = _fake_lighthouse(monkeypatch, runs)
+    result = run_one("frontend.lighthouse", "http://t", transport=HTML, profile="full",
+                     frontend={"pages": ["/", "/slow"]})
+    assert calls == ["http://t/"] * 3 + ["http://t/slow"] * 3
+    assert result.evidence["pages"]["/"]["median_run"] == 3
+    assert result.metrics["performance_score"] == 50 and result.metrics["pages"] == 2
+    assert result.metrics["mean_performance_score"] == 70.5  # (91 + 50) / 2
+    assert result.status is Status.FAIL
