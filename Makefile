@@ -5,16 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LIGHTHOUSE := 12.2.3
 
-.PHONY: install demo test lint typecheck check bench bench-load bench-1000 bench-frontend clean
+.PHONY: install tools demo test lint typecheck check bench bench-load bench-1000 bench-frontend clean
 
-install: $(STAMP)
+install: $(STAMP) tools
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-		{ echo "golive needs Python 3.11 or newer"; exit 2; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# the system parts some areas need; each step does nothing when its part is there already
+tools: $(STAMP)
 	@# hypopg for the database area's index advice (tests and demo); needs apt and root
 	@if ! ls /usr/share/postgresql/*/extension/hypopg.control >/dev/null 2>&1; then \
 		major=$$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1); \
@@ -37,9 +33,16 @@ $(STAMP): pyproject.toml
 		echo "could not install Node.js: Lighthouse runs will skip"; \
 	fi
 	@if command -v npm >/dev/null; then \
-		test -x $(VENV)/node/node_modules/.bin/lighthouse || \
+		grep -qs '"version": "$(LIGHTHOUSE)"' $(VENV)/node/node_modules/lighthouse/package.json || \
 		npm install --silent --no-fund --no-audit -E --prefix $(VENV)/node lighthouse@$(LIGHTHOUSE); \
 	else echo "npm not found: install Node.js 18+ for the frontend area's Lighthouse runs"; fi
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "golive needs Python 3.11 or newer"; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 demo: install
