@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,6 +64,24 @@ def test_each_frontend_flaw_is_found_and_names_its_file(
     assert located("Web font not preloaded") == {font}
     assert assets.status is Status.FAIL  # megabytes of wasted image bytes are high
     assert assets.metrics["image_waste_bytes"] > 10_000_000
+
+
+@needs_browser
+@pytest.mark.parametrize(("flaw", "check", "title", "file"), [
+    ("big_bundle", "frontend.bundle", "JS file mostly unused", r"/static/app\.\w+\.js"),
+    ("unoptimized_images", "frontend.assets", "Image larger than displayed",
+     r"/static/product-\d+\.\w+\.png"),
+    ("render_blocking", "frontend.assets", "Render-blocking script", r"/static/app\.\w+\.js"),
+    ("no_font_display", "frontend.assets", "Web font without font-display",
+     r"/static/display\.\w+\.woff"),
+])
+def test_each_flaw_alone_is_found_by_its_check(demo: Callable[[str], RunningDemo], flaw: str,
+                                              check: str, title: str, file: str) -> None:
+    result = run_one(check, demo(flaw).url)
+    named = [f.location for f in result.findings if f.title.startswith(title)]
+    assert named and all(re.fullmatch(file, n) for n in named), (
+        flaw, [(f.title, f.location) for f in result.findings])
+    assert result.status in (Status.FAIL, Status.WARN)
 
 
 @needs_lighthouse
