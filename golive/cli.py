@@ -299,24 +299,26 @@ def show(run: str, as_json: bool, config_path: str | None, store_url: str | None
 def artifacts(run: str, out_dir: str | None, config_path: str | None,
               store_url: str | None) -> None:
     """List (or write out) the files a run's checks kept, e.g. whole Lighthouse reports."""
+    from golive.report.artifacts import write_artifacts
+    from golive.results import Artifact
+
     store = _store(_config(config_path), store_url)
     run_id = store.resolve_run_id(run)
-    kept = store.artifacts(run_id)
+    kept: list[tuple[str, Artifact, Path | None]]
+    if out_dir:
+        try:
+            kept = list(write_artifacts(store, run_id, Path(out_dir)))
+        except OSError as err:
+            raise UsageError(f"--out {out_dir}: cannot write "
+                             f"{err.filename or out_dir}: {err.strerror or err}") from None
+    else:
+        kept = [(check_id, meta, None) for check_id, meta in store.artifacts(run_id)]
     if not kept:
         click.echo(f"run {run_id} keeps no artifacts")
         return
-    for check_id, meta in kept:
+    for check_id, meta, target in kept:
         line = f"{check_id}  {meta.name}  {meta.media_type}  {meta.bytes} bytes"
-        if out_dir:
-            target = Path(out_dir) / check_id / Path(meta.name).name
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(store.artifact(run_id, check_id, meta.name).data)
-            except OSError as err:
-                raise UsageError(f"--out {out_dir}: cannot write {target}: "
-                                 f"{err.strerror or err}") from None
-            line += f"  -> {target}"
-        click.echo(line)
+        click.echo(line + (f"  -> {target}" if target else ""))
 
 
 @cli.command()

@@ -192,15 +192,19 @@ class Store:
         data = gzip.decompress(row.data)
         return Artifact(name, row.media_type, data, len(data))
 
-    def artifacts(self, run_ref: str | int) -> list[tuple[str, Artifact]]:
-        """(check id, artifact without its bytes) for every artifact a run keeps."""
+    def artifacts(self, run_ref: str | int, *,
+                  with_data: bool = False) -> list[tuple[str, Artifact]]:
+        """(check id, artifact) for every artifact a run keeps, in one query; the bytes only
+        when ``with_data`` asks for them."""
         run_id = self.resolve_run_id(run_ref)
+        columns = [artifacts_t.c.check_id, artifacts_t.c.name, artifacts_t.c.media_type,
+                   artifacts_t.c.size] + ([artifacts_t.c.data] if with_data else [])
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(
-                artifacts_t.c.check_id, artifacts_t.c.name, artifacts_t.c.media_type,
-                artifacts_t.c.size).where(artifacts_t.c.run_id == run_id)
-                .order_by(artifacts_t.c.id)).all()
-        return [(r.check_id, Artifact(r.name, r.media_type, size=r.size)) for r in rows]
+            rows = conn.execute(sa.select(*columns).where(artifacts_t.c.run_id == run_id)
+                                .order_by(artifacts_t.c.id)).all()
+        return [(r.check_id, Artifact(r.name, r.media_type,
+                                      gzip.decompress(r.data) if with_data else b"", r.size))
+                for r in rows]
 
     def finish_run(self, run_id: int, *, status: str, verdict: str, reason: str,
                    criteria: list[dict[str, Any]]) -> None:

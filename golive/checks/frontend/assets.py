@@ -56,10 +56,8 @@ class AssetAudit(Check):
 
     def run(self, ctx: CheckContext) -> Measurement:
         visit = browser_pass(ctx)
-        if visit.skipped:
-            return Measurement.skip(visit.skipped, visit.enable)
-        if visit.error:
-            return Measurement(inconclusive=visit.error, evidence=visit.evidence())
+        if (gap := visit.gap()) is not None:
+            return gap
         findings: list[Finding] = []
         counts = {"render_blocking_count": 0, "uncompressed_count": 0, "uncached_count": 0,
                   "image_issues": 0, "font_issues": 0}

@@ -191,10 +191,6 @@ def union_length(spans: list[tuple[int, int]]) -> int:
     return total
 
 
-def _header(headers: dict[str, str], name: str) -> str:
-    return headers.get(name, "")
-
-
 class Browser:
     """A Chromium launched once for a whole audit; each visit gets a fresh, cold context."""
 
@@ -254,9 +250,9 @@ class Browser:
                 responses[response.url] = Resource(
                     url=response.url, kind=response.request.resource_type,
                     status=response.status,
-                    content_type=_header(headers, "content-type").split(";")[0].strip(),
-                    encoding=_header(headers, "content-encoding"),
-                    cache_control=_header(headers, "cache-control"),
+                    content_type=headers.get("content-type", "").split(";")[0].strip(),
+                    encoding=headers.get("content-encoding", ""),
+                    cache_control=headers.get("cache-control", ""),
                     validator=bool(headers.get("etag") or headers.get("last-modified")))
 
             page.on("response", on_response)

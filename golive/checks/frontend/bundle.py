@@ -38,10 +38,8 @@ class BundleSize(Check):
 
     def run(self, ctx: CheckContext) -> Measurement:
         visit = browser_pass(ctx)
-        if visit.skipped:
-            return Measurement.skip(visit.skipped, visit.enable)
-        if visit.error:
-            return Measurement(inconclusive=visit.error, evidence=visit.evidence())
+        if (gap := visit.gap()) is not None:
+            return gap
         files: dict[str, dict[str, Any]] = {}
         for profile in visit.profiles:
             for r in profile.resources:

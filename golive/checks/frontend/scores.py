@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 import statistics
+from collections.abc import Callable
 from typing import Any
 
 from golive.checks import Check, CheckContext
 from golive.checks.frontend.lighthouse import (
     SCORE_METRICS,
+    TIMINGS,
     LighthouseError,
     LighthouseRun,
     errored_audits,
@@ -17,12 +19,13 @@ from golive.checks.frontend.lighthouse import (
     median_run,
     run_lighthouse,
 )
-from golive.checks.frontend.tools import INSTALL, LIGHTHOUSE_VERSION, find_tools
+from golive.checks.frontend.tools import INSTALL, LIGHTHOUSE_VERSION, Tools, find_tools
 from golive.checks.frontend.visit import browser_options, pages_or_skip
 from golive.results import Artifact, Finding, Measurement, Severity
 
-#: timings where the worst page is the largest figure
-_TIMING_METRICS = ("fcp_ms", "lcp_ms", "tbt_ms", "cls", "si_ms")
+#: the timings reported (time to interactive only picks the median run); the worst page's is
+#: the largest figure
+_TIMING_METRICS = tuple(name for name in TIMINGS.values() if name != "tti_ms")
 #: a spread of the performance score across runs beyond this many points is reported
 NOISY_SPREAD = 10.0
 
@@ -60,25 +63,7 @@ class LighthouseScores(Check):
         medians: dict[str, LighthouseRun] = {}
         for page in pages:
             url = ctx.target.rstrip("/") + page
-            runs: list[LighthouseRun] = []
-            partial: list[LighthouseRun] = []
-            attempts = 0
-            while len(runs) < count and attempts < count + 1:  # one retry per page
-                attempts += 1
-                ctx.progress(f"lighthouse {page}: run {len(runs) + 1} of {count}")
-                try:
-                    run = run_lighthouse(tools, url, **options)
-                except LighthouseError as err:
-                    failures.append(f"{page} attempt {attempts}: {err}")
-                    continue
-                unscored = [k for k, v in run.scores.items() if v is None]
-                if unscored:  # an audit errored: try again, keep the run as a last resort
-                    failures.append(f"{page} attempt {attempts}: no {', '.join(unscored)} "
-                                    f"({'; '.join(errored_audits(run.lhr)) or 'no reason'})")
-                    partial.append(run)
-                    continue
-                runs.append(run)
-            runs = runs or partial[:1]
+            runs = _runs(tools, url, count, options, page, failures, ctx.progress)
             if not runs:
                 continue
             median = median_run(runs)
@@ -131,6 +116,31 @@ class LighthouseScores(Check):
                                 f"{LIGHTHOUSE_VERSION}, whose audits and weights it knows")
         return Measurement(metrics=metrics, findings=findings, evidence=evidence,
                            summary=summary, inconclusive=inconclusive, artifacts=artifacts)
+
+
+def _runs(tools: Tools, url: str, count: int, options: dict[str, Any], page: str,
+          failures: list[str], progress: Callable[[str], None]) -> list[LighthouseRun]:
+    """``count`` scored runs of one page, with one retry for a failed or unscored run; an
+    unscored run only when nothing better came. Each failure is added to ``failures``."""
+    runs: list[LighthouseRun] = []
+    partial: list[LighthouseRun] = []
+    attempts = 0
+    while len(runs) < count and attempts < count + 1:
+        attempts += 1
+        progress(f"lighthouse {page}: run {len(runs) + 1} of {count}")
+        try:
+            run = run_lighthouse(tools, url, **options)
+        except LighthouseError as err:
+            failures.append(f"{page} attempt {attempts}: {err}")
+            continue
+        unscored = [k for k, v in run.scores.items() if v is None]
+        if unscored:  # an audit errored: try again, keep the run as a last resort
+            failures.append(f"{page} attempt {attempts}: no {', '.join(unscored)} "
+                            f"({'; '.join(errored_audits(run.lhr)) or 'no reason'})")
+            partial.append(run)
+            continue
+        runs.append(run)
+    return runs or partial[:1]
 
 
 def _worst(medians: list[LighthouseRun]) -> dict[str, float]:

@@ -8,6 +8,7 @@ others read the same :class:`BrowserPass` from ``ctx.shared``.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ import httpx
 from golive.checks import CheckContext
 from golive.checks.frontend.browser import Browser, PageProfile
 from golive.checks.frontend.tools import INSTALL, Tools, find_tools
+from golive.results import Measurement
 
 SHARED_KEY = "frontend.browser_pass"
 #: links a crawler must not follow: a GET there may change state
@@ -35,6 +37,14 @@ class BrowserPass:
     #: why the pass measured nothing although it could run (the checks are inconclusive)
     error: str | None = None
     duration_s: float = 0.0
+
+    def gap(self) -> Measurement | None:
+        """What a check reports when the pass could not measure (None when it did)."""
+        if self.skipped:
+            return Measurement.skip(self.skipped, self.enable)
+        if self.error:
+            return Measurement(inconclusive=self.error, evidence=self.evidence())
+        return None
 
     def evidence(self) -> dict[str, Any]:
         return {"audited_pages": [p.page for p in self.profiles], "crawled": self.crawled,
@@ -80,8 +90,6 @@ def browser_pass(ctx: CheckContext, tools: Tools | None = None) -> BrowserPass:
 
 
 def _measure(ctx: CheckContext, tools: Tools) -> BrowserPass:
-    import time
-
     missing = tools.missing_browser()
     if missing:
         return BrowserPass(skipped=missing, enable=INSTALL)

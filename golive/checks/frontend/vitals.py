@@ -13,11 +13,6 @@ from golive.checks import Check, CheckContext
 from golive.checks.frontend.visit import browser_pass
 from golive.results import Measurement
 
-#: the metrics, the thresholds of "good" (Google's, at p75 in the field) and what each means
-METRICS = {"lcp_ms": "largest contentful paint", "cls": "cumulative layout shift",
-           "inp_ms": "interaction to next paint", "fcp_ms": "first contentful paint",
-           "ttfb_ms": "time to first byte"}
-
 
 class WebVitals(Check):
     id = "frontend.vitals"
@@ -29,10 +24,8 @@ class WebVitals(Check):
 
     def run(self, ctx: CheckContext) -> Measurement:
         visit = browser_pass(ctx)
-        if visit.skipped:
-            return Measurement.skip(visit.skipped, visit.enable)
-        if visit.error:
-            return Measurement(inconclusive=visit.error, evidence=visit.evidence())
+        if (gap := visit.gap()) is not None:
+            return gap
         metrics: dict[str, float] = {}
         pages: dict[str, Any] = {}
         for profile in visit.profiles:
