@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LIGHTHOUSE := 12.2.3
 
-.PHONY: install tools demo test lint typecheck check bench bench-load bench-1000 bench-frontend clean
+.PHONY: install tools demo test test-fast lint typecheck check bench bench-load bench-1000 bench-frontend clean
 
 install: $(STAMP) tools
 
@@ -52,6 +52,10 @@ test: install
 	$(BIN)/ruff check golive tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# the unit tests only: no server, browser, database or load generator (under a minute)
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not integration and not postgres"
 
 lint: install
 	$(BIN)/ruff check golive tests bench

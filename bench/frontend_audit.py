@@ -12,10 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.frontend.tools import find_tools
-from golive.config import Config, FrontendConfig, TargetConfig
+from golive.config import Config, TargetConfig
 from golive.demo.server import demo_process
-from golive.runner import run_audit
+from golive.session import AuditRequest, run_session
 from golive.store import Store
 
 AIM_S = 40.0
@@ -33,8 +34,8 @@ def main() -> int:
         store = Store(f"sqlite:///{Path(tmp) / 'bench.db'}")
         config = Config(target=TargetConfig(url=shop.url))
         started = time.perf_counter()
-        outcome = run_audit(target=shop.url, config=config, store=store, only=["frontend"],
-                            profile="full")
+        outcome = run_session(AuditRequest(target=shop.url, config=config, store=store,
+                                           only=("frontend",), profile="full"))
         wall = time.perf_counter() - started
         store.close()
     print(f"frontend audit of one page ({flaws} flaws), profile full: {wall:.1f} s "

@@ -17,7 +17,8 @@ import httpx
 from golive.checks import CheckContext
 from golive.config import Config, TargetConfig
 from golive.demo.server import demo_process
-from golive.runner import run_audit, run_check, select_checks
+from golive.runner import run_check, select_checks
+from golive.session import AuditRequest, run_session
 from golive.site import Site
 from golive.store import Store
 
@@ -49,8 +50,9 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 store = Store(f"sqlite:///{Path(tmp) / 'b.db'}")
                 start = time.perf_counter()
-                run_audit(target=shop.url, config=Config(target=TargetConfig(url=shop.url)),
-                          store=store)
+                run_session(AuditRequest(
+                    target=shop.url, config=Config(target=TargetConfig(url=shop.url)),
+                    store=store))
                 audits[flaws] = time.perf_counter() - start
                 store.close()
         print(f"demo shop ({flaws}): seeded and ready in {started:.2f}s")

@@ -1,29 +1,42 @@
-"""The command line: parse, call the library, render, exit. No logic of its own."""
+"""The command line: parse, call the library, render, exit. No logic of its own.
+
+Areas add their commands through the ``golive_commands`` hook (``golive load``, ``golive drill
+backup``); :func:`build_cli` adds them when the CLI starts.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import traceback
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from golive import __version__
-from golive.config import Config, load_config
+from golive.command import (
+    config_option,
+    console,
+    load,
+    open_store,
+    plan_for,
+    project_option,
+    run_and_report,
+    store_option,
+)
+from golive.config import Config
 from golive.exceptions import GoliveError, UsageError
 from golive.verdict import ExitStatus
 
-
-def _console(stderr: bool = False) -> Console:
-    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False,
-                   soft_wrap=False)
+_console = console
+_config = load
 
 
 class GoliveGroup(click.Group):
-    """Turns :class:`GoliveError` into one line on stderr and exit 2; Ctrl-C into 130."""
+    """Turns :class:`GoliveError` into one line on stderr and exit 2; Ctrl-C into 130; a bug
+    (any other exception) into its traceback and exit 4."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -34,27 +47,17 @@ class GoliveGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("golive: interrupted", err=True)
             ctx.exit(int(ExitStatus.INTERRUPTED))
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception:
+            click.echo(traceback.format_exc(), err=True, nl=False)
+            click.echo("golive: internal error (a bug in golive or a plugin); any run it "
+                       "started is stored with status 'error'", err=True)
+            ctx.exit(int(ExitStatus.INTERNAL))
 
 
-def _config(path: str | None) -> Config:
-    return load_config(path, required=path is not None)
-
-
-def _store(config: Config, url: str | None) -> Any:
-    from golive.store import Store
-
-    return Store(url or config.store_url())
-
-
-def _writable(path: str | None, option: str) -> None:
-    if path and not Path(path).resolve().parent.is_dir():
-        raise UsageError(f"{option} {path}: folder {Path(path).parent} does not exist")
-
-
-store_option = click.option("--store", "store_url", metavar="URL",
-                            help="History database (default: sqlite .golive/golive.db).")
-config_option = click.option("--config", "config_path", metavar="FILE",
-                             help="golive.toml to use (default: ./golive.toml if present).")
+def _store(config: Config, url: str | None, *, migrate: bool = True) -> Any:
+    return open_store(config, url, migrate=migrate)
 
 
 @click.group(cls=GoliveGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,14 +97,20 @@ def plan() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @config_option
-def plan_show(file: str, as_json: bool, config_path: str | None) -> None:
-    """Tasks, statuses, priorities, progress, criteria with their checks, statistics."""
-    from golive.plan import parse_plan, plan_to_dict
+@store_option
+def plan_show(file: str, as_json: bool, config_path: str | None, store_url: str | None) -> None:
+    """Tasks, statuses, priorities, progress, criteria with their checks, statistics, and the
+    sign-offs of the history that no longer match an item (stale)."""
+    from golive.plan import parse_plan, plan_to_dict, stale_signoffs
     from golive.report.plan_view import print_plan
 
     config = _config(config_path)
     parsed = parse_plan(file)
     data = plan_to_dict(parsed, config.mapping)
+    url = store_url or config.store_url()
+    has_history = not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).exists()
+    signoffs = _store(config, store_url, migrate=False).signoffs() if has_history else []
+    data["stale_signoffs"] = [s.to_dict() for s in stale_signoffs(parsed, signoffs)]
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
@@ -126,135 +135,41 @@ def plan_show(file: str, as_json: bool, config_path: str | None) -> None:
 @click.option("--fail-on-regression", is_flag=True, help="A load regression exits 1.")
 @click.option("--db", "db_url", metavar="URL",
               help="The target's PostgreSQL (default: [database] url), for the database area.")
+@click.option("--allow-destructive", is_flag=True,
+              help="Run checks that kill processes or switch traffic (drill targets only).")
+@project_option
 @store_option
 def audit(target: str | None, config_path: str | None, plan_path: str | None, only: str,
           profile: str | None, json_out: str | None, html_out: str | None,
           junit_out: str | None, plan_out: str | None, strict: bool | None, label: str,
           baseline: str | None, fail_on_regression: bool, db_url: str | None,
-          store_url: str | None) -> None:
+          allow_destructive: bool, project: str | None, store_url: str | None) -> None:
     """Measure the target, decide every check and plan item, store the run, gate CI."""
-    from golive.plan import parse_plan
-    from golive.report.output import write_outputs
-    from golive.report.progress import progress_events
-    from golive.runner import run_audit
+    from golive.command import baseline_for
+    from golive.session import AuditRequest
 
     config = _config(config_path)
     if db_url:
-        config.database.url = db_url
+        config = config.with_database_url(db_url)
     target = target or config.target.url
     if not target:
         raise UsageError("no target: pass --target URL or set [target] url in golive.toml")
-    for path, option in ((json_out, "--json"), (html_out, "--html"), (junit_out, "--junit"),
-                         (plan_out, "--plan-out")):
-        _writable(path, option)
-    plan_file = plan_path or (str(config.resolve(config.plan.file)) if config.plan.file else None)
-    parsed = parse_plan(plan_file) if plan_file else None
+    parsed = plan_for(config, plan_path)
     if plan_out and parsed is None:
         raise UsageError("--plan-out needs a plan: pass --plan FILE or set [plan] file")
     store = _store(config, store_url)
-    base = _baseline(store, config, baseline, fail_on_regression)
-    console = _console()
-    with progress_events(_console(stderr=True)) as events:
-        outcome = run_audit(target=target.rstrip("/"), config=config, store=store,
-                            only=[a for a in only.split(",") if a], profile=profile,
-                            strict=strict, plan=parsed, label=label, events=events,
-                            baseline=base)
-    run = store.get_run(outcome.run_id)
-    from golive.report import print_run
-
-    print_run(console, run)
-    code = ExitStatus.INTERRUPTED if outcome.interrupted else outcome.gate.exit_status
-    write_outputs(run, outcome, parsed, exit_code=int(code), json_out=json_out,
-                  html_out=html_out, junit_out=junit_out, plan_out=plan_out, echo=click.echo,
-                  store=store)
-    sys.exit(int(code))
-
-
-def _baseline(store: Any, config: Config, ref: str | None, fail: bool) -> Any:
-    """The baseline run (a name, a run reference or a report file), and the regression
-    check's severity (--fail-on-regression makes it blocking)."""
-    from golive.config import CheckSettings
-    from golive.store import run_from_report
-
-    if fail:
-        if not ref:
-            raise UsageError("--fail-on-regression needs --baseline NAME|last|FILE")
-        settings = config.checks.get("load.regression") or CheckSettings()
-        settings.severity = "blocking"
-        config.checks["load.regression"] = settings
-    if not ref:
-        return None
-    path = Path(ref)
-    if path.suffix == ".json" or path.is_file():
-        try:
-            return run_from_report(json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            raise UsageError(f"--baseline {ref}: no such file") from None
-        except (ValueError, KeyError) as err:
-            raise UsageError(f"--baseline {ref}: not a golive JSON report ({err})") from None
-    return store.baseline_run(ref)
+    config, base = baseline_for(store, config, baseline, fail_on_regression)
+    run_and_report(AuditRequest(
+        target=target.rstrip("/"), config=config, store=store, plan=parsed,
+        only=tuple(a for a in only.split(",") if a), profile=profile, strict=strict,
+        label=label, baseline=base, project=project, allow_destructive=allow_destructive),
+        json_out=json_out, html_out=html_out, junit_out=junit_out, plan_out=plan_out)
 
 
 # --- drill -------------------------------------------------------------------------------
 @cli.group()
 def drill() -> None:
-    """Recovery drills: prove that a procedure works by doing it."""
-
-
-@drill.command("backup")
-@click.option("--db", "db_url", metavar="URL",
-              help="Database to back up (default: [database] url).")
-@click.option("--backup-command", metavar="CMD",
-              help="Your own backup command; it must write a pg_dump -Fc archive to {dump}.")
-@click.option("--jobs", type=click.IntRange(1, 16), default=None, help="pg_restore -j (2).")
-@click.option("--prove-indexes", is_flag=True,
-              help="Build the advised indexes on the restored copy and time the queries.")
-@click.option("--json", "json_out", metavar="FILE", help="Write the JSON report.")
-@click.option("--label", default="", help="A name for this run.")
-@config_option
-@store_option
-def drill_backup(db_url: str | None, backup_command: str | None, jobs: int | None,
-                 prove_indexes: bool, json_out: str | None, label: str,
-                 config_path: str | None, store_url: str | None) -> None:
-    """Dump the database, restore it into a throwaway cluster, compare every table."""
-    from golive.checks.drills.backup import redact
-    from golive.config import CheckSettings
-    from golive.report import print_run
-    from golive.report.output import write_outputs
-    from golive.report.progress import progress_events
-    from golive.runner import run_audit
-
-    config = _config(config_path)
-    if db_url:
-        config.database.url = db_url
-    if not config.database.url:
-        raise UsageError("no database: pass --db postgresql://user@host/db or set "
-                         "[database] url in golive.toml")
-    _writable(json_out, "--json")
-    settings = config.checks.get("drills.backup") or CheckSettings()
-    extra = dict(settings.model_extra or {})
-    if backup_command:
-        extra["backup_command"] = backup_command
-    if jobs:
-        extra["restore_jobs"] = jobs
-    if prove_indexes:
-        extra["prove_indexes"] = True
-    config.checks["drills.backup"] = CheckSettings(
-        enabled=True, severity=settings.severity, slo=settings.slo, **extra)
-    only = ["drills.backup"]
-    if prove_indexes and "database.indexes" not in config.audit.areas:
-        only.insert(0, "database.indexes")
-    store = _store(config, store_url)
-    with progress_events(_console(stderr=True)) as events:
-        outcome = run_audit(target=redact(config.database.url), config=config, store=store,
-                            only=only,
-                            label=label or "drill-backup", events=events)
-    run = store.get_run(outcome.run_id)
-    print_run(_console(), run, title=f"Backup drill of {redact(config.database.url)}")
-    code = ExitStatus.INTERRUPTED if outcome.interrupted else outcome.gate.exit_status
-    write_outputs(run, outcome, None, exit_code=int(code), json_out=json_out, html_out=None,
-                  junit_out=None, plan_out=None, echo=click.echo)
-    sys.exit(int(code))
+    """Recovery drills: prove that a procedure works by doing it (the areas add them)."""
 
 
 # --- history -----------------------------------------------------------------------------
@@ -267,7 +182,7 @@ def history(limit: int, as_json: bool, config_path: str | None, store_url: str |
     """List recent runs."""
     from golive.report import print_history
 
-    runs = _store(_config(config_path), store_url).list_runs(limit)
+    runs = _store(_config(config_path), store_url, migrate=False).list_runs(limit)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in runs], indent=2))
     else:
@@ -283,7 +198,7 @@ def show(run: str, as_json: bool, config_path: str | None, store_url: str | None
     """Show one run (an id, 'last', 'last~1' or a label)."""
     from golive.report import print_run, report_json
 
-    record = _store(_config(config_path), store_url).get_run(run)
+    record = _store(_config(config_path), store_url, migrate=False).get_run(run)
     if as_json:
         click.echo(report_json(record), nl=False)
     else:
@@ -302,7 +217,7 @@ def artifacts(run: str, out_dir: str | None, config_path: str | None,
     from golive.report.artifacts import write_artifacts
     from golive.results import Artifact
 
-    store = _store(_config(config_path), store_url)
+    store = _store(_config(config_path), store_url, migrate=False)
     run_id = store.resolve_run_id(run)
     kept: list[tuple[str, Artifact, Path | None]]
     if out_dir:
@@ -330,9 +245,10 @@ def artifacts(run: str, out_dir: str | None, config_path: str | None,
 def compare(run_a: str, run_b: str, as_json: bool, config_path: str | None,
             store_url: str | None) -> None:
     """Compare two runs: per metric before, after and change."""
-    from golive.report import compare_runs, print_comparison
+    from golive.compare import compare_runs
+    from golive.report import print_comparison
 
-    store = _store(_config(config_path), store_url)
+    store = _store(_config(config_path), store_url, migrate=False)
     comparison = compare_runs(store.get_run(run_a), store.get_run(run_b))
     if as_json:
         click.echo(json.dumps(comparison.to_dict(), indent=2))
@@ -373,7 +289,7 @@ def baseline_save(name: str, run_ref: str, file_out: str | None, config_path: st
 @store_option
 def baseline_list(config_path: str | None, store_url: str | None) -> None:
     """List the named baselines."""
-    for name, run_id, created in _store(_config(config_path), store_url).baselines():
+    for name, run_id, created in _store(_config(config_path), store_url, migrate=False).baselines():
         click.echo(f"{name:20} run {run_id:<6} saved {created:%Y-%m-%d %H:%M} UTC")
 
 
@@ -393,18 +309,17 @@ def signoff(item: str, by: str, evidence: str | None, note: str | None, plan_pat
 
     config = _config(config_path)
     plan_file = plan_path or (str(config.resolve(config.plan.file)) if config.plan.file else None)
-    key, text = item, item
-    if plan_file and Path(plan_file).exists():
-        found = parse_plan(plan_file).find_item(item)
-        if found is None:
-            raise UsageError(f"no single item {item!r} in {plan_file}: use a key from "
-                             "'golive plan show' (e.g. PHASE5-010:criteria:4)")
-        key, text = found[1].key, found[1].text
-    elif ":" not in item:
-        raise UsageError(f"{item!r}: without a plan (--plan FILE) name the item by its key, "
-                         "e.g. PHASE5-010:criteria:4")
+    if not plan_file or not Path(plan_file).exists():
+        raise UsageError(f"{item!r}: a sign-off names an item of a plan: pass --plan FILE "
+                         "(or set [plan] file) so the item's task and text can be recorded")
+    found = parse_plan(plan_file).find_item(item)
+    if found is None:
+        raise UsageError(f"no single item {item!r} in {plan_file}: use a key from "
+                         "'golive plan show' (e.g. PHASE5-010:criteria:4) or more of its text")
+    task, key, text = found[0], found[1].key, found[1].text
     store = _store(config, store_url)
-    sid = store.add_signoff(item=key, text=text, by=by, evidence=evidence, note=note)
+    sid = store.add_signoff(item=key, text=text, by=by, evidence=evidence, note=note,
+                            task=task)
     click.echo(f"signed off {key} ({text}) by {by} [sign-off {sid}]")
 
 
@@ -417,183 +332,6 @@ def list_checks() -> None:
     for check_id, cls in all_checks().items():
         slo = ", ".join(cls.slo) or "findings decide"
         click.echo(f"{check_id:24} {cls.title}  [{cls.severity}; {slo}]")
-
-
-# --- load --------------------------------------------------------------------------------
-def _load_settings(config: Config, scenario: str | None, overrides: dict[str, Any]) -> None:
-    """Fold a scenario file and command-line values into [checks."load.latency"]."""
-    import tomllib
-
-    from golive.config import CheckSettings
-
-    current = config.checks.get("load.latency")
-    merged: dict[str, Any] = current.model_dump() if current else {}
-    merged.update(current.options if current else {})
-    if scenario:
-        try:
-            merged.update(tomllib.loads(Path(scenario).read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            raise UsageError(f"--scenario {scenario}: no such file") from None
-        except tomllib.TOMLDecodeError as err:
-            raise UsageError(f"--scenario {scenario}: not valid TOML: {err}") from None
-    merged.update({k: v for k, v in overrides.items() if v is not None})
-    config.checks["load.latency"] = CheckSettings(**merged)
-
-
-def _load_options(config: Config, profile: str) -> Any:
-    from pydantic import ValidationError
-
-    from golive.checks.load.spec import LoadOptions, resolved
-    from golive.config import describe_validation_error
-    from golive.exceptions import ConfigError
-
-    settings = config.checks["load.latency"]
-    try:
-        return resolved(LoadOptions.model_validate(settings.options), profile)
-    except ValidationError as err:
-        raise ConfigError(f"load scenario: {describe_validation_error(err)}") from None
-
-
-@cli.group(invoke_without_command=True)
-@click.option("--target", metavar="URL", help="Service to load (default: [target] url).")
-@config_option
-@click.option("--users", type=int, help="Concurrent users (closed model).")
-@click.option("--rate", type=float, help="Target requests per second (paced model).")
-@click.option("--ramp", "ramp_s", type=float, help="Ramp-up seconds (excluded from figures).")
-@click.option("--duration", "hold_s", type=float, help="Seconds to hold the load.")
-@click.option("--processes", type=int, help="Load-generator processes on this machine.")
-@click.option("--scenario", metavar="FILE", help="TOML file with the load options.")
-@click.option("--locustfile", metavar="FILE",
-              help="Your own locustfile (golive attaches its recorder).")
-@click.option("--master", "workers", type=int, default=None, metavar="N",
-              help="Run as master and wait for N 'golive load worker' processes.")
-@click.option("--master-bind-host", default=None, help="Interface the master listens on.")
-@click.option("--master-port", type=int, default=None, help="Port the master listens on.")
-@click.option("--profile", type=click.Choice(["quick", "full"]), default=None)
-@click.option("--json", "json_out", metavar="FILE")
-@click.option("--html", "html_out", metavar="FILE")
-@click.option("--junit", "junit_out", metavar="FILE")
-@click.option("--label", default="")
-@click.option("--baseline", metavar="NAME|last|FILE", help="Compare with this run.")
-@click.option("--fail-on-regression", is_flag=True, help="A regression exits 1.")
-@store_option
-@click.pass_context
-def load(ctx: click.Context, target: str | None, config_path: str | None, users: int | None,
-         rate: float | None, ramp_s: float | None, hold_s: float | None,
-         processes: int | None, scenario: str | None, locustfile: str | None,
-         workers: int | None, master_bind_host: str | None, master_port: int | None,
-         profile: str | None, json_out: str | None, html_out: str | None,
-         junit_out: str | None, label: str, baseline: str | None, fail_on_regression: bool,
-         store_url: str | None) -> None:
-    """Load-test the target: exact percentiles, trust checks, stored like any audit."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from golive.report import print_run
-    from golive.report.output import write_outputs
-    from golive.report.progress import progress_events
-    from golive.runner import run_audit
-
-    config = _config(config_path)
-    target = target or config.target.url
-    if not target:
-        raise UsageError("no target: pass --target URL or set [target] url in golive.toml")
-    if scenario and locustfile:
-        raise UsageError("--scenario and --locustfile: choose one")
-    for path, option in ((json_out, "--json"), (html_out, "--html"), (junit_out, "--junit")):
-        _writable(path, option)
-    if locustfile and not Path(locustfile).is_file():
-        raise UsageError(f"--locustfile {locustfile}: no such file")
-    _load_settings(config, scenario, {
-        "users": users, "rate": rate, "model": "paced" if rate else None, "ramp_s": ramp_s,
-        "hold_s": hold_s, "processes": processes,
-        "locustfile": str(Path(locustfile).resolve()) if locustfile else None,
-        "workers": workers, "master_bind_host": master_bind_host, "master_port": master_port})
-    store = _store(config, store_url)
-    base = _baseline(store, config, baseline, fail_on_regression)
-    only = ["load.latency"] + (["load.regression"] if base is not None else [])
-    with progress_events(_console(stderr=True)) as events:
-        outcome = run_audit(target=target.rstrip("/"), config=config, store=store,
-                            only=only, profile=profile, label=label, events=events,
-                            baseline=base)
-    run = store.get_run(outcome.run_id)
-    print_run(_console(), run)
-    code = ExitStatus.INTERRUPTED if outcome.interrupted else outcome.gate.exit_status
-    write_outputs(run, outcome, None, exit_code=int(code), json_out=json_out,
-                  html_out=html_out, junit_out=junit_out, echo=click.echo)
-    sys.exit(int(code))
-
-
-@load.command("worker")
-@click.option("--master-host", required=True, help="Where `golive load --master N` runs.")
-@click.option("--master-port", type=int, default=5557, show_default=True)
-@click.option("--target", metavar="URL", help="Needed when the scenario comes from OpenAPI.")
-@config_option
-@click.option("--scenario", metavar="FILE")
-@click.option("--locustfile", metavar="FILE")
-@click.option("--profile", type=click.Choice(["quick", "full"]), default="quick")
-def load_worker(master_host: str, master_port: int, target: str | None,
-                config_path: str | None, scenario: str | None, locustfile: str | None,
-                profile: str) -> None:
-    """A load-generator worker for a distributed run (same scenario as the master)."""
-    import subprocess
-
-    import httpx
-
-    from golive.checks.load.engine import worker_command, worker_env
-    from golive.checks.load.scenario import has_scenario, with_default_scenario
-    from golive.site import Site
-
-    config = _config(config_path)
-    _load_settings(config, scenario, {
-        "locustfile": str(Path(locustfile).resolve()) if locustfile else None})
-    opts = _load_options(config, profile)
-    if not has_scenario(opts):
-        target = target or config.target.url
-        if not target:
-            raise UsageError("the scenario comes from the target's OpenAPI document: "
-                             "pass --target URL (or --scenario FILE)")
-        from golive.safety import check_target
-
-        check_target(target, config.target.allow_targets)
-        with httpx.Client(base_url=target, timeout=config.target.timeout_s) as client:
-            opts = with_default_scenario(opts, Site(client, target, config.target))
-    cmd = worker_command(opts, master_host, master_port)
-    sys.exit(subprocess.call(cmd, env=worker_env(opts)))
-
-
-@load.command("init")
-@click.option("--openapi", "openapi_url", required=True, metavar="URL",
-              help="The target's OpenAPI document (its GET operations become requests).")
-@click.option("--out", metavar="FILE", help="Write here instead of standard output.")
-def load_init(openapi_url: str, out: str | None) -> None:
-    """Write a starter load scenario (TOML) from an OpenAPI document."""
-    from urllib.parse import urlsplit
-
-    import httpx
-
-    from golive.checks.load.scenario import starter_toml
-    from golive.config import TargetConfig
-    from golive.site import Site
-
-    parts = urlsplit(openapi_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"--openapi {openapi_url}: give the document's http(s) URL")
-    base = f"{parts.scheme}://{parts.netloc}"
-    with httpx.Client(base_url=base, timeout=10) as client:
-        site = Site(client, base, TargetConfig(url=base, openapi_path=parts.path or "/"))
-        try:
-            ok = site.openapi is not None
-        except httpx.HTTPError as err:
-            raise UsageError(f"--openapi {openapi_url}: cannot fetch it: {err}") from None
-        if not ok:
-            raise UsageError(f"--openapi {openapi_url}: not an OpenAPI document (no 'paths')")
-        text = starter_toml(site)
-    if out:
-        _writable(out, "--out")
-        Path(out).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}; run it with 'golive load --scenario {out}'")
-    else:
-        click.echo(text, nl=False)
 
 
 # --- demo --------------------------------------------------------------------------------
@@ -610,10 +348,11 @@ def demo(ctx: click.Context, html_out: str, plan_out: str | None, products: int,
     """Audit the bundled shop twice (all flaws, then tuned) and show what improved."""
     if ctx.invoked_subcommand is not None:
         return
+    from golive.command import writable
     from golive.demo.story import run_demo
 
-    _writable(html_out, "--html")
-    _writable(plan_out, "--plan-out")
+    writable(html_out, "--html")
+    writable(plan_out, "--plan-out")
     config = Config()
     store = _store(config, store_url)
     run_demo(_console(), _console(stderr=True), store=store, html_out=html_out,
@@ -658,7 +397,105 @@ def demo_flaws() -> None:
         click.echo(f"{name:20} {what}")
 
 
+# --- plugins -----------------------------------------------------------------------------
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True)
+def list_plugins(as_json: bool) -> None:
+    """List the plugins (golive's own areas too), their checks, tables and hooks."""
+    from golive.plugins import plugins
+
+    found = plugins()
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in found], indent=2))
+        return
+    for p in found:
+        click.echo(p.name)
+        click.echo(f"  hooks:  {', '.join(p.hooks) or '-'}")
+        if p.checks:
+            click.echo(f"  checks: {', '.join(p.checks)}")
+        if p.tables:
+            click.echo(f"  tables: {', '.join(f'[{t}]' for t in p.tables)}")
+
+
+# --- db ----------------------------------------------------------------------------------
+@cli.group("db")
+def db() -> None:
+    """The history database's schema."""
+
+
+@db.command("upgrade")
+@config_option
+@store_option
+def db_upgrade(config_path: str | None, store_url: str | None) -> None:
+    """Migrate the history database to this golive's schema (keeps every run)."""
+    before, after = _upgrade(_config(config_path), store_url)
+    click.echo(f"schema {before or 'none'} -> {after}" if before != after
+               else f"already at schema {after}")
+
+
+def _upgrade(config: Config, store_url: str | None) -> tuple[str | None, str]:
+    from golive.store import Store
+
+    return Store(store_url or config.store_url(), migrate=False, check=False).upgrade()
+
+
+@db.command("status")
+@config_option
+@store_option
+def db_status(config_path: str | None, store_url: str | None) -> None:
+    """Say which schema the history database is at and which this golive needs (exit 3 when
+    it is behind)."""
+    from golive.store import Store, head_revision
+
+    config = _config(config_path)
+    current = Store(store_url or config.store_url(), migrate=False, check=False).revision()
+    click.echo(f"schema {current or 'none'} (this golive needs {head_revision()})")
+    if current != head_revision():
+        sys.exit(int(ExitStatus.INCOMPLETE))
+
+
+# --- import ------------------------------------------------------------------------------
+@cli.command("import")
+@click.argument("report", type=click.Path(dir_okay=False))
+@project_option
+@config_option
+@store_option
+def import_report(report: str, project: str | None, config_path: str | None,
+                  store_url: str | None) -> None:
+    """Store a JSON report (e.g. from a CI machine) as a run of kind 'import'."""
+    from golive.store import run_from_report
+
+    path = Path(report)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        record = run_from_report(data)
+    except FileNotFoundError:
+        raise UsageError(f"{report}: no such file") from None
+    except (ValueError, KeyError, TypeError) as err:
+        raise UsageError(f"{report}: not a golive JSON report ({err}); write one with "
+                         "'golive audit --json FILE'") from None
+    store = _store(_config(config_path), store_url)
+    run_id = store.import_run(record, project=project)
+    click.echo(f"imported {report} as run {run_id} (project {project or record.project}, "
+               f"verdict {record.verdict})")
+
+
+_COMMANDS_ADDED: set[str] = set()
+
+
+def build_cli() -> click.Group:
+    """The CLI with every registered plugin's commands added (``golive_commands``), each
+    plugin's once (a plugin registered later is added on the next call)."""
+    from golive.plugins import plugin_manager
+
+    for impl in plugin_manager().hook.golive_commands.get_hookimpls():
+        if impl.plugin_name not in _COMMANDS_ADDED:
+            impl.function(cli=cli)
+            _COMMANDS_ADDED.add(impl.plugin_name)
+    return cli
+
+
 def main(argv: list[str] | None = None) -> None:
-    cli.main(args=argv, prog_name="golive")
+    build_cli().main(args=argv, prog_name="golive")
 
 

@@ -1,14 +1,19 @@
 """golive.toml: typed, strict (an unknown key is an error that names it), with defaults.
 
-Check options are validated by the check itself (its ``Options`` model) once plugins are loaded;
-see :func:`golive.runner.select_checks`.
+The core owns ``[target]``, ``[audit]``, ``[plan]``, ``[store]``, ``[database]``, ``[checks]``
+and ``[[mapping]]``; an area owns its own table (``[security]``, ``[frontend]``, ...) through
+the ``golive_config_tables`` hook and reads it with :meth:`Config.table`. Check options are
+validated by the check itself (its ``Options`` model); see :func:`golive.runner.select_checks`.
+
+A :class:`Config` is immutable: command-line overrides make a copy (:meth:`Config.override`,
+:meth:`Config.with_check`).
 """
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -19,13 +24,25 @@ DEFAULT_STORE_DIR = ".golive"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConfigTable(_Strict):
+    """Base of an area's own golive.toml table; ``table`` is its name (``[frontend]``)."""
+
+    table: ClassVar[str] = ""
+
+
+T = TypeVar("T", bound=ConfigTable)
 
 
 class TargetConfig(_Strict):
     url: str = ""
     https_url: str = ""
+    #: hosts besides loopback golive may connect to (every connection, redirects included)
     allow_targets: list[str] = Field(default_factory=list)
+    #: hosts destructive drills may act on (with --allow-destructive); loopback included
+    drill_targets: list[str] = Field(default_factory=list)
     health_path: str = ""
     list_endpoints: list[str] = Field(default_factory=list)
     post_endpoints: list[str] = Field(default_factory=list)
@@ -45,56 +62,12 @@ class DatabaseConfig(_Strict):
     ignore_roles: list[str] = Field(default_factory=list)
 
 
-class SecurityConfig(_Strict):
-    """``[security]``: what the security area needs beyond the target's URL."""
-
-    #: the project's source folder (SAST and secrets scans); "" skips them
-    source: str = ""
-    #: requirement or lock files for the dependency audit (pip-audit)
-    requirements: list[str] = Field(default_factory=list)
-    #: an OSV-compatible vulnerability service (mirrors, offline use); "" = PyPI's JSON API
-    osv_url: str = ""
-    #: paths that must refuse requests without valid credentials (401/403)
-    protected: list[str] = Field(default_factory=list)
-    #: endpoints to burst for rate limiting ("POST /api/login"); default: login-like POSTs
-    rate_limited: list[str] = Field(default_factory=list)
-    #: let API fuzzing send non-GET requests (they may change data)
-    allow_writes: bool = False
-
-
-class FrontendConfig(_Strict):
-    """``[frontend]``: the pages a browser audits and how."""
-
-    #: the critical paths to audit, relative to the target (the first is the landing page)
-    pages: list[str] = Field(default_factory=lambda: ["/"])
-    #: Lighthouse's device preset
-    form_factor: Literal["desktop", "mobile"] = "desktop"
-    #: Lighthouse runs per page (the median run counts); 0 = 3 in full, 1 in quick
-    runs: int = Field(default=0, ge=0, le=9)
-    #: CSS selectors clicked in order for INP; empty = the first button, else the first link
-    interactions: list[str] = Field(default_factory=list)
-    #: same-origin links followed (HTML only) to learn how much JS the whole site serves
-    crawl: int = Field(default=5, ge=0, le=50)
-    #: the browser (default: $CHROME_PATH, else chromium or google-chrome on PATH)
-    chromium: str = ""
-    #: the Lighthouse CLI (default: the one `make install` puts in the venv, else PATH)
-    lighthouse: str = ""
-
-    @field_validator("pages")
-    @classmethod
-    def _relative_pages(cls, pages: list[str]) -> list[str]:
-        if not pages:
-            raise ValueError("list at least one page, e.g. pages = [\"/\"]")
-        for page in pages:
-            if not page.startswith("/"):
-                raise ValueError(f"{page!r} is not a path on the target: write it as \"/...\"")
-        return pages
-
-
 class AuditConfig(_Strict):
     profile: Literal["quick", "full"] = "quick"
     areas: list[str] = Field(default_factory=list)
     strict: bool = False
+    #: the project runs are filed under (the server groups runs by it)
+    project: str = "default"
 
 
 class PlanConfig(_Strict):
@@ -108,7 +81,7 @@ class StoreConfig(_Strict):
 class CheckSettings(BaseModel):
     """``[checks."area.name"]``: common keys; the rest are the check's own options."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", frozen=True)
     enabled: bool = True
     severity: Literal["blocking", "warn"] | None = None
     slo: list[str] | None = None
@@ -134,14 +107,15 @@ class MappingRule(_Strict):
         return value
 
 
-class Config(_Strict):
+class Config(BaseModel):
+    # area tables ([frontend], ...) arrive as extra keys, validated by load_config
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     target: TargetConfig = Field(default_factory=TargetConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     plan: PlanConfig = Field(default_factory=PlanConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
-    security: SecurityConfig = Field(default_factory=SecurityConfig)
-    frontend: FrontendConfig = Field(default_factory=FrontendConfig)
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
     mapping: list[MappingRule] = Field(default_factory=list)
 
@@ -151,6 +125,32 @@ class Config(_Strict):
     def resolve(self, path: str) -> Path:
         base = Path(self.source).parent if self.source else Path.cwd()
         return (base / path) if path else base
+
+    def table(self, model: type[T]) -> T:
+        """An area's own table, validated by its model (defaults when absent)."""
+        value = (self.model_extra or {}).get(model.table)
+        if isinstance(value, model):
+            return value
+        try:
+            return model.model_validate(value or {})
+        except ValidationError as err:
+            raise ConfigError(f"{self.source or 'golive.toml'}: [{model.table}] "
+                              f"{describe_validation_error(err).removeprefix('[] ')}") from None
+
+    def tables(self) -> dict[str, Any]:
+        """The area tables given (name -> raw value or model)."""
+        return dict(self.model_extra or {})
+
+    def override(self, **changes: Any) -> Config:
+        """A copy with some top-level values replaced, e.g. ``override(database=...)``."""
+        return self.model_copy(update=changes)
+
+    def with_database_url(self, url: str) -> Config:
+        return self.override(database=self.database.model_copy(update={"url": url}))
+
+    def with_check(self, check_id: str, settings: CheckSettings) -> Config:
+        """A copy whose ``[checks."check_id"]`` is ``settings``."""
+        return self.override(checks={**self.checks, check_id: settings})
 
     def store_url(self) -> str:
         if self.store.url:
@@ -177,11 +177,26 @@ def load_config(path: str | Path | None, *, required: bool = False) -> Config:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read: {err}") from None
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate({**data, "source": str(path)})
     except ValidationError as err:
         raise ConfigError(f"{path}: {describe_validation_error(err)}") from None
-    config.source = str(path)
+    validate_tables(config)
     return config
+
+
+def validate_tables(config: Config) -> None:
+    """Every area table validates against its model; an unknown table is an error."""
+    from golive.plugins import config_tables
+
+    known = config_tables()
+    where = config.source or DEFAULT_CONFIG_NAME
+    for name in config.tables():
+        if name not in known:
+            core = ", ".join(n for n in Config.model_fields if n != "source")
+            raise ConfigError(
+                f"{where}: unknown table [{name}] (golive's tables: {core}; "
+                f"installed areas add: {', '.join(sorted(known)) or 'none'})")
+        config.table(known[name])
 
 
 def describe_validation_error(err: ValidationError) -> str:

@@ -6,10 +6,15 @@
     ├── PlanError               the task list cannot be read (carries file:line)
     ├── SLOError                an SLO expression cannot be parsed or does not fit its metric
     ├── TargetError             the target URL is not allowed or not well-formed
-    └── StoreError              the history database cannot be opened or has no such run
+    ├── StoreError              the history database cannot be opened or has no such run
+    ├── PluginError             two plugins claim one check id or config table
+    └── SafetyError             a destructive check without --allow-destructive or a drill target
 
-Anything else escaping a check is a bug in that check: the runner records it as an ``error``
-result with its traceback and carries on.
+TargetError raised while a check runs (a redirect or a connection to a host outside the
+allowlist) makes that check ``skipped`` with the refused host named; any other GoliveError
+inside a check makes it ``error`` with the one line and no traceback. Anything else escaping a
+check is a bug in that check: the runner records it as an ``error`` result with its traceback
+and carries on.
 """
 
 from __future__ import annotations
@@ -46,4 +51,12 @@ class TargetError(GoliveError):
 
 
 class StoreError(GoliveError):
+    pass
+
+
+class PluginError(GoliveError):
+    pass
+
+
+class SafetyError(GoliveError):
     pass

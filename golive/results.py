@@ -116,6 +116,10 @@ class Measurement:
     enable: str | None = None
     inconclusive: str | None = None
     artifacts: list[Artifact] = field(default_factory=list)
+    #: figures per scope (an endpoint, a page): ``{"GET /api/products": {"p95_ms": 12.0}}``
+    scoped: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: typed facts for the checks that declare ``requires`` on this one (not stored)
+    facts: list[object] = field(default_factory=list)
 
     @classmethod
     def skip(cls, reason: str, enable: str | None = None) -> Measurement:
@@ -154,6 +158,11 @@ class Result:
     fix: str = ""
     duration_s: float = 0.0
     artifacts: list[Artifact] = field(default_factory=list)
+    #: figures per scope (an endpoint, a page), as the check measured them
+    scoped: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: which way each metric is better, as the check declared it when it ran (so a stored
+    #: run compares right even where the check's plugin is not installed)
+    better: dict[str, str] = field(default_factory=dict)
 
     @property
     def key_figure(self) -> str:
@@ -181,6 +190,8 @@ class Result:
             "fix": self.fix,
             "duration_s": round(self.duration_s, 3),
             "artifacts": [a.to_dict() for a in self.artifacts],
+            "scoped": {k: dict(v) for k, v in self.scoped.items()},
+            "better": dict(self.better),
         }
 
     @classmethod
@@ -201,6 +212,8 @@ class Result:
             duration_s=float(data.get("duration_s") or 0.0),
             artifacts=[Artifact(a["name"], a.get("media_type", ""), size=int(a.get("bytes", 0)))
                        for a in data.get("artifacts") or []],
+            scoped={str(k): dict(v) for k, v in (data.get("scoped") or {}).items()},
+            better=dict(data.get("better") or {}),
         )
 
 

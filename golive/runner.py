@@ -1,46 +1,48 @@
-"""Run an audit: select checks, run each one (one failure never stops the run), decide, store.
+"""Run the selected checks: order them, run each one (one failure never stops the run), decide,
+store each result as soon as it is decided.
 
-The run is written to the store when it starts and each result as soon as it is decided, so
-Ctrl-C keeps everything that finished; the run is then closed as ``interrupted``.
+:func:`golive.session.run_session` is the one entry point the CLI, the demo and the server use;
+it opens and closes the stored run around :func:`run_checks`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from pydantic import ValidationError
 
-from golive import __version__
 from golive.checks import Check, CheckContext
 from golive.config import Config, describe_validation_error
-from golive.exceptions import ConfigError
-from golive.plan import ItemOutcome, Plan, evaluate_plan
-from golive.plan.mapping import map_item
+from golive.exceptions import ConfigError, GoliveError
+from golive.plan import ItemOutcome
 from golive.plugins import all_checks
 from golive.results import Measurement, Result, Status
-from golive.safety import check_target
+from golive.safety import TargetRefused, http_client
 from golive.site import Site, tls_verify
 from golive.store import RunRecord, Store
-from golive.verdict import SLO, Gate, decide, gate, parse_slos
+from golive.verdict import SLO, Gate, decide, parse_slos
 
 
-@dataclass
+@dataclass(frozen=True)
 class Selected:
     """A check instance with its effective settings."""
 
     check: Check
-    slos: list[SLO]
+    slos: tuple[SLO, ...]
     blocking: bool
 
 
 def select_checks(config: Config, *, only: Iterable[str] = (), profile: str = "quick",
                   registry: dict[str, type[Check]] | None = None) -> list[Selected]:
-    """The checks an audit runs, with options and thresholds validated from the config."""
+    """The checks an audit runs, with options and thresholds validated from the config, in the
+    order their ``requires`` and ``loads`` ask for."""
     registry = registry if registry is not None else all_checks()
     areas = {a.strip() for a in only if a.strip()} or set(config.audit.areas)
     known_areas = {cls.area() for cls in registry.values()}
@@ -72,9 +74,39 @@ def select_checks(config: Config, *, only: Iterable[str] = (), profile: str = "q
                 f"{describe_validation_error(err).removeprefix('[] ')}") from None
         severity = (settings.severity if settings and settings.severity else cls.severity)
         slo_texts = settings.slo if settings and settings.slo is not None else list(cls.slo)
-        slos = parse_slos(slo_texts, blocking=severity == "blocking")
+        slos = tuple(parse_slos(slo_texts, blocking=severity == "blocking"))
         selected.append(Selected(cls(options), slos, severity == "blocking"))
-    return sorted(selected, key=lambda s: s.check.stage)
+    return order(selected)
+
+
+def order(selected: list[Selected]) -> list[Selected]:
+    """Registration order, except that a check runs after the checks it ``requires`` and that
+    checks which neither load the target nor need a loading one run first (on a quiet target).
+    A dependency cycle is a plugin bug: its checks keep their registration order."""
+    by_id = {s.check.id: s for s in selected}
+
+    @functools.cache
+    def after_load(check_id: str, seen: frozenset[str] = frozenset()) -> bool:
+        item = by_id[check_id]
+        if item.check.loads:
+            return True
+        return any(dep in by_id and dep not in seen and after_load(dep, seen | {check_id})
+                   for dep in item.check.requires)
+
+    done: list[Selected] = []
+    placed: set[str] = set()
+    pending = sorted(selected, key=lambda s: after_load(s.check.id))  # stable
+    while pending:
+        for item in pending:
+            deps = [d for d in item.check.requires if d in by_id and d not in placed]
+            if not deps:
+                break
+        else:  # a cycle: place the first as it is
+            item = pending[0]
+        done.append(item)
+        placed.add(item.check.id)
+        pending.remove(item)
+    return done
 
 
 class Events:
@@ -95,6 +127,10 @@ class AuditOutcome:
     interrupted: bool = False
     items: list[ItemOutcome] = field(default_factory=list)
     label: str = ""
+    #: the process exit code stored with the run
+    exit_code: int = 0
+    #: sign-offs whose item text no longer matches any item of the plan
+    stale_signoffs: list[Any] = field(default_factory=list)
 
     @property
     def criteria(self) -> list[dict[str, Any]]:
@@ -102,23 +138,35 @@ class AuditOutcome:
 
 
 def run_check(selected: Selected, ctx: CheckContext) -> Result:
-    """Run one check and decide it. Exceptions become ``error`` results (never raised)."""
+    """Run one check and decide it. Exceptions become results (never raised), except Ctrl-C."""
+    return run_check_with_facts(selected, ctx)[0]
+
+
+def run_check_with_facts(selected: Selected, ctx: CheckContext) -> tuple[Result, list[object]]:
+    """:func:`run_check`, and the typed facts the measurement hands to later checks."""
     check = selected.check
     started = time.perf_counter()
-    ctx.slos = selected.slos
+    ctx = dataclasses.replace(ctx, slos=selected.slos)
     try:
         measurement = check.run(ctx)
+    except KeyboardInterrupt:
+        raise
+    except TargetRefused as err:  # a redirect or connection off the allowlist
+        measurement = Measurement.skip(
+            str(err), enable=f"add '{err.host}' to [target] allow_targets if golive may "
+                             "connect to it")
     except httpx.TransportError as err:
         return _error(check, selected, f"target unreachable or broken connection: {err!r}",
-                      started, {})
-    except (KeyboardInterrupt, ConfigError):
-        raise
+                      started, {}), []
+    except GoliveError as err:  # a user or config mistake: one line, no traceback
+        return _error(check, selected, str(err), started, {}), []
     except Exception as err:  # a bug in the check: keep the traceback as evidence
         return _error(check, selected, f"{type(err).__name__}: {err}", started,
-                      {"traceback": traceback.format_exc()})
+                      {"traceback": traceback.format_exc()}), []
     return decide(check=check.id, area=check.area(), title=check.title, measurement=measurement,
-                  slos=selected.slos, blocking=selected.blocking, fix=check.fix,
-                  duration_s=time.perf_counter() - started)
+                  slos=list(selected.slos), blocking=selected.blocking, fix=check.fix,
+                  duration_s=time.perf_counter() - started,
+                  better=check.better), list(measurement.facts)
 
 
 def _error(check: Check, selected: Selected, reason: str, started: float,
@@ -127,10 +175,7 @@ def _error(check: Check, selected: Selected, reason: str, started: float,
                     measurement=Measurement(evidence=evidence), slos=[],
                     blocking=selected.blocking, fix=check.fix,
                     duration_s=time.perf_counter() - started)
-    result.status = Status.ERROR
-    result.reason = reason
-    result.summary = reason
-    return result
+    return dataclasses.replace(result, status=Status.ERROR, reason=reason, summary=reason)
 
 
 def _unreachable(site: Site) -> str:
@@ -143,68 +188,39 @@ def _unreachable(site: Site) -> str:
     return ""
 
 
-def run_audit(
-    *,
-    target: str,
-    config: Config,
-    store: Store,
-    only: Iterable[str] = (),
-    profile: str | None = None,
-    strict: bool | None = None,
-    plan: Plan | None = None,
-    label: str = "",
-    baseline: RunRecord | None = None,
-    events: Events | None = None,
-) -> AuditOutcome:
+def run_checks(selected: list[Selected], *, target: str, config: Config, store: Store,
+               run_id: int, profile: str, baseline: RunRecord | None = None,
+               required: frozenset[str] = frozenset(), events: Events | None = None,
+               results: list[Result] | None = None) -> list[Result]:
+    """Run the checks in order, storing each result as it is decided. ``results`` (if given)
+    collects them as they come, so an interruption keeps what finished."""
     events = events or Events()
-    profile = profile or config.audit.profile
-    strict = config.audit.strict if strict is None else strict
-    selected = select_checks(config, only=only, profile=profile)
+    results = results if results is not None else []
     http = any(item.check.needs_target for item in selected)
-    if http:
-        check_target(target, config.target.allow_targets)
-    run_id = store.start_run(target=target, profile=profile, golive_version=__version__,
-                             label=label, plan_path=plan.path if plan else None)
-    events.started(run_id, len(selected))
-    results: list[Result] = []
-    interrupted = False
-    client = httpx.Client(
+    allow = tuple(config.target.allow_targets)
+    factory: Callable[..., httpx.Client] = functools.partial(http_client, allow)
+    client = factory(
         base_url=target if http else "http://127.0.0.1", timeout=config.target.timeout_s,
         headers=config.target.headers,
         verify=tls_verify(config.target.ca_bundle), follow_redirects=False,
     )
-    try:
-        with client:
-            required = frozenset(
-                m.check for _, i in (plan.items() if plan else [])
-                if (m := map_item(i, config.mapping)).check)
-            ctx = CheckContext(target=target, config=config, client=client,
-                               site=Site(client, target, config.target), profile=profile,
-                               progress=events.message, baseline=baseline, required=required)
-            unreachable = _unreachable(ctx.site) if http else ""
-            for position, item in enumerate(selected):
-                events.check_started(item.check)
-                if unreachable:
-                    result = _error(item.check, item, unreachable, time.perf_counter(), {})
-                else:
-                    result = run_check(item, ctx)
-                store.add_result(run_id, position, result)
-                results.append(result)
-                ctx.results[result.check] = result
-                events.check_finished(result)
-    except KeyboardInterrupt:
-        interrupted = True
-    items: list[ItemOutcome] = []
-    if plan is not None:
-        ran = {r.check: r for r in results}
-        # drills run on their own ('golive drill backup'): the plan takes their latest outcome
-        earlier = {cid: found for cid, cls in all_checks().items()
-                   if not cls.profiles and cid not in ran
-                   and (found := store.latest_result(cid)) is not None}
-        items = evaluate_plan(plan, ran, rules=config.mapping, signoffs=store.signoffs(),
-                              installed=all_checks(), earlier=earlier)
-    decision = gate(results, strict=strict)
-    store.finish_run(run_id, status="interrupted" if interrupted else "complete",
-                     verdict=decision.verdict, reason=decision.reason,
-                     criteria=[o.to_dict() for o in items])
-    return AuditOutcome(run_id, target, results, decision, interrupted, items, label)
+    done: dict[str, Result] = {}
+    facts: dict[type, object] = {}
+    with client:
+        ctx = CheckContext(target=target, config=config, client=client,
+                           site=Site(client, target, config.target), profile=profile,
+                           progress=events.message, baseline=baseline, required=required,
+                           results=done, facts=facts, http=factory)
+        unreachable = _unreachable(ctx.site) if http else ""
+        for position, item in enumerate(selected):
+            events.check_started(item.check)
+            if unreachable and item.check.needs_target:
+                result = _error(item.check, item, unreachable, time.perf_counter(), {})
+            else:
+                result, handed = run_check_with_facts(item, ctx)
+                facts.update({type(f): f for f in handed})
+            store.add_result(run_id, position, result)
+            results.append(result)
+            done[result.check] = result
+            events.check_finished(result)
+    return results

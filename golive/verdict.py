@@ -35,6 +35,7 @@ class ExitStatus(IntEnum):
     NOT_READY = 1
     ERROR = 2  # usage or configuration mistake
     INCOMPLETE = 3  # errors or inconclusive results (with --strict), or nothing decided
+    INTERNAL = 4  # golive itself (or a plugin) failed; the run is stored with status 'error'
     INTERRUPTED = 130
 
 
@@ -159,6 +160,7 @@ def decide(
     blocking: bool = True,
     fix: str = "",
     duration_s: float = 0.0,
+    better: Mapping[str, str] | None = None,
 ) -> Result:
     """Turn a measurement into a result.
 
@@ -171,6 +173,9 @@ def decide(
         severity="blocking" if blocking else "warn", metrics=dict(measurement.metrics),
         findings=list(measurement.findings), evidence=dict(measurement.evidence), fix=fix,
         duration_s=duration_s, artifacts=list(measurement.artifacts),
+        scoped={k: dict(v) for k, v in measurement.scoped.items()},
+        better={k: v for k, v in (better or {}).items()
+                if k in measurement.metrics or any(k in s for s in measurement.scoped.values())},
     )
     if measurement.skipped is not None:
         result.status = Status.SKIPPED

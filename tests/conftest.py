@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +14,10 @@ import pytest
 from golive.config import Config, TargetConfig
 from golive.demo.server import RunningDemo, demo_process
 from golive.store import Store
+
+# golive's plugin manager loads no entry points under the test suite (tests register what
+# they test, see tests/test_plugins.py)
+sys._golive_called_from_test = True  # type: ignore[attr-defined]
 
 SMALL = {"products": 2000, "reviews": 20000}
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

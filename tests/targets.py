@@ -1,4 +1,5 @@
-"""A tiny threaded HTTP target for load tests: fixed delays per path, optional freezes."""
+"""Tiny threaded HTTP targets for tests: any handler on a free loopback port, and one for load
+tests with fixed delays per path and optional freezes."""
 
 from __future__ import annotations
 
@@ -36,11 +37,19 @@ def serve(delays_ms: dict[str, float] | None = None, *, freeze_every_s: float = 
         def log_message(self, *args: object) -> None:
             pass
 
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-        request_queue_size = 1024  # the listen backlog: the default 5 drops connection bursts
+    with serve_handler(Handler) as url:
+        yield url
 
-    server = Server(("127.0.0.1", 0), Handler)
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # the listen backlog: the default 5 drops connection bursts
+
+
+@contextmanager
+def serve_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port in a thread; yields the base URL."""
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

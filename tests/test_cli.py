@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from golive.cli import cli
+from golive.cli import build_cli
 from golive.demo.server import RunningDemo
 from tests.conftest import SPEC
 from tests.targets import serve
@@ -30,7 +30,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
-        return runner.invoke(cli, list(args), catch_exceptions=False)
+        return runner.invoke(build_cli(), list(args), catch_exceptions=False)
 
     return invoke
 
@@ -47,7 +47,7 @@ def test_ready_target_exits_0_and_writes_every_report(run: Callable[..., Result]
     assert r.exit_code == 0, r.output
     assert "Verdict: READY" in r.output
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["schema"] == "golive.report/1"
+    assert report["schema"] == "golive.report/2"
     assert report["verdict"] == "ready" and report["exit_code"] == 0
     assert {"id", "target", "git_commit", "golive_version", "profile"} <= set(report["run"])
     checks = {x["check"]: x for x in report["results"]}
@@ -86,8 +86,14 @@ def test_unreachable_target_is_an_error_result_exit_3(run: Callable[..., Result]
     assert r.exit_code == 3, r.output
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["verdict"] == "incomplete"
-    assert {x["status"] for x in report["results"]} == {"error"}
-    assert "target unreachable" in report["results"][0]["reason"]
+    from golive.plugins import all_checks
+
+    needs = {c for c, cls in all_checks().items() if cls.needs_target}
+    on_target = [x for x in report["results"] if x["check"] in needs]
+    assert on_target and {x["status"] for x in on_target} == {"error"}
+    assert all("target unreachable" in x["reason"] for x in on_target)
+    # the checks that need no HTTP target still ran (here: skipped, nothing configured)
+    assert {x["status"] for x in report["results"] if x["check"] not in needs} <= {"skipped"}
 
 
 def test_strict_turns_inconclusive_into_exit_3(run: Callable[..., Result], demo: Demo,
@@ -174,6 +180,9 @@ def test_ctrl_c_keeps_the_partial_run_exit_130(slow_server: str, tmp_path: Path)
                            cwd=tmp_path, capture_output=True, text=True, check=True)
     run = json.loads(shown.stdout)
     assert run["run"]["status"] == "interrupted"
+    # the process exited 130: the stored run says so, and an interrupted run is not ready
+    assert (run["verdict"], run["exit_code"], run["run"]["exit_code"]) == (
+        "incomplete", 130, 130)
     assert [r["check"] for r in run["results"]] == ["http.health"]
     assert run["results"][0]["status"] == "pass"
 
@@ -191,10 +200,11 @@ def test_history_show_compare(run: Callable[..., Result], demo: Demo, tmp_path: 
     shown = json.loads(run("show", "before", "--json", *store).output)
     assert shown["verdict"] == "not-ready"
     comp = json.loads(run("compare", "before", "after", "--json", *store).output)
-    headers = [m for m in comp["metrics"] if m["check"] == "http.security_headers"]
-    assert headers[0]["metric"] == "missing_headers"
+    headers = [m for m in comp["changes"] if m["check"] == "http.security_headers"]
+    assert headers[0]["metric"] == "missing_headers" and headers[0]["scope"] == "overall"
     assert headers[0]["before"] > 0 and headers[0]["after"] == 0
-    assert headers[0]["direction"] == "better"
+    assert headers[0]["verdict"] == "improvement"
+    assert headers[0]["change"] == -headers[0]["before"] and headers[0]["change_pct"] == -100
     text = run("compare", "1", "2", *store).output
     assert "missing_headers" in text and "improved" in text
     missing = run("show", "42", *store)
@@ -277,3 +287,42 @@ def test_artifacts_are_listed_and_written_out(run: Callable[..., Result],
                       .read_text())["lighthouseVersion"] == "12.2.3"
     missing = run("artifacts", "99", *_store_arg(tmp_path))
     assert missing.exit_code == 2 and "no run '99'" in missing.output
+
+
+def test_signoffs_follow_the_item_not_its_position(run: Callable[..., Result],
+                                                   tmp_path: Path) -> None:
+    """Insert a bullet above a signed item: the sign-off stays with its item; reword the item:
+    the sign-off is reported stale and passes nothing."""
+    store = _store_arg(tmp_path)
+    plan = tmp_path / "plan.md"
+    original = SPEC.read_text(encoding="utf-8")
+    plan.write_text(original, encoding="utf-8")
+    assert run("signoff", "Team trained on procedures", "--by", "dana", "--plan", str(plan),
+               *store).exit_code == 0
+    moved = original.replace("  - Runbooks tested and validated\n",
+                             "  - Runbooks tested and validated\n  - On-call rota agreed\n", 1)
+    assert moved != original
+    plan.write_text(moved, encoding="utf-8")
+    assert run("audit", "--target", "http://127.0.0.1:9", "--only", "http.health",
+               "--plan", str(plan), "--json", "r.json", *store).exit_code in (0, 3)
+    crit = {c["text"]: c for c in json.loads((tmp_path / "r.json").read_text())["criteria"]
+            if c["task"] == "PHASE5-010"}
+    assert crit["Team trained on procedures"]["status"] == "pass"
+    assert crit["On-call rota agreed"]["status"] == "manual"  # took the signed one's position
+    assert json.loads((tmp_path / "r.json").read_text())["stale_signoffs"] == []
+    plan.write_text(moved.replace("Team trained on procedures", "Team trained on runbooks"),
+                    encoding="utf-8")
+    run("audit", "--target", "http://127.0.0.1:9", "--only", "http.health", "--plan",
+        str(plan), "--json", "r.json", *store)
+    report = json.loads((tmp_path / "r.json").read_text())
+    crit = {c["text"]: c for c in report["criteria"] if c["task"] == "PHASE5-010"}
+    assert crit["Team trained on runbooks"]["status"] == "manual"  # never transferred
+    (stale,) = report["stale_signoffs"]
+    assert (stale["task"], stale["text"], stale["by"]) == (
+        "PHASE5-010", "Team trained on procedures", "dana")
+    shown = run("plan", "show", str(plan), *store)
+    assert "stale sign-off: PHASE5-010: 'Team trained on procedures'" in shown.output
+    listed = json.loads(run("plan", "show", str(plan), "--json", *store).output)
+    assert [s["text"] for s in listed["stale_signoffs"]] == ["Team trained on procedures"]
+    text = run("show", "last", *store).output
+    assert "stale sign-off" in text

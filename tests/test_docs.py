@@ -8,18 +8,11 @@ from pathlib import Path
 import click
 import pytest
 
-from golive.cli import cli
-from golive.config import (
-    AuditConfig,
-    DatabaseConfig,
-    FrontendConfig,
-    PlanConfig,
-    SecurityConfig,
-    StoreConfig,
-    TargetConfig,
-)
+from golive.cli import build_cli
+from golive.config import AuditConfig, DatabaseConfig, PlanConfig, StoreConfig, TargetConfig
 from golive.demo.flaws import FLAWS
-from golive.plugins import all_checks
+from golive.hookspecs import HookSpecs
+from golive.plugins import all_checks, config_tables
 from golive.verdict import ExitStatus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +33,7 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert "make demo" in head and "make test" in head
 
 
-@pytest.mark.parametrize("command", _commands(cli))
+@pytest.mark.parametrize("command", _commands(build_cli()))
 def test_every_command_is_in_the_readme(command: str) -> None:
     assert f"golive {command}" in README
 
@@ -62,7 +55,7 @@ def test_every_check_has_a_page_with_its_thresholds(check_id: str) -> None:
     ("table", "model"),
     [("target", TargetConfig), ("audit", AuditConfig), ("plan", PlanConfig),
      ("store", StoreConfig), ("database", DatabaseConfig),
-     ("security", SecurityConfig), ("frontend", FrontendConfig)],
+     *config_tables().items()],
 )
 def test_every_config_key_is_documented(table: str, model: type) -> None:
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
@@ -79,3 +72,25 @@ def test_every_flaw_and_exit_code_is_in_the_readme() -> None:
         assert f"`{flaw}`" in README
     for code in ExitStatus:
         assert f"| {int(code)} |" in README
+
+
+HOOKS = [name for name in vars(HookSpecs) if name.startswith("golive_")]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_is_documented(hook: str) -> None:
+    text = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    assert f"### `{hook}" in text, f"docs/plugins.md has no section for {hook}"
+    assert getattr(HookSpecs, hook).__doc__, f"{hook} has no docstring"
+
+
+def test_the_hooks_are_the_ones_the_plugin_manager_knows() -> None:
+    assert set(HOOKS) == {"golive_checks", "golive_recognisers", "golive_report_sections",
+                          "golive_config_tables", "golive_commands"}
+
+
+def test_the_plugin_example_is_the_tested_file() -> None:
+    page = (ROOT / "docs" / "writing-checks.md").read_text(encoding="utf-8")
+    plugin = (ROOT / "tests" / "fixtures" / "plugin" / "golive_version_plugin.py").read_text(
+        encoding="utf-8")
+    assert f"```python\n{plugin}```" in page

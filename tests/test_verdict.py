@@ -102,4 +102,5 @@ def test_gate(statuses: list[Status], strict: bool, verdict: str, code: ExitStat
 
 def test_exit_codes_are_the_documented_ones() -> None:
     assert {e.name: int(e) for e in ExitStatus} == {
-        "READY": 0, "NOT_READY": 1, "ERROR": 2, "INCOMPLETE": 3, "INTERRUPTED": 130}
+        "READY": 0, "NOT_READY": 1, "ERROR": 2, "INCOMPLETE": 3, "INTERNAL": 4,
+        "INTERRUPTED": 130}

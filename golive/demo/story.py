@@ -11,14 +11,16 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from golive.compare import compare_runs
 from golive.config import CheckSettings, Config, DatabaseConfig, TargetConfig
 from golive.demo.server import demo_process
 from golive.pgcluster import Cluster, ClusterUnavailable, extension_available, temporary_cluster
 from golive.plan import Plan, parse_text, render_plan
-from golive.report import compare_runs, print_comparison, print_run, render_html
+from golive.report import print_comparison, print_run, render_html
 from golive.report.artifacts import export_artifacts
 from golive.report.progress import progress_events
-from golive.runner import AuditOutcome, run_audit
+from golive.runner import AuditOutcome
+from golive.session import AuditRequest, run_session
 from golive.store import RunRecord, Store
 
 DEMO_LOAD: dict[str, Any] = {"model": "paced", "rate": 80, "users": 80, "ramp_s": 3, "hold_s": 15}
@@ -92,8 +94,9 @@ def _audit_shop(console: Console, err: Console, store: Store, plan: Plan, cluste
             # reduction, and a latency regression against a stalled shop means nothing
             "load.regression": CheckSettings(enabled=False)})
         with progress_events(err, prefix=f"{label}: ") as events:
-            outcome = run_audit(target=shop.url, config=config, store=store, plan=plan,
-                                label=f"demo-{label}", events=events, baseline=baseline)
+            outcome = run_session(AuditRequest(
+                target=shop.url, config=config, store=store, plan=plan, label=f"demo-{label}",
+                events=events, baseline=baseline, project="demo"))
     record = store.get_run(outcome.run_id)
     print_run(console, record, title=f"{title} · run {record.id}")
     if outcome.interrupted:  # the partial run is stored; do not start the next one

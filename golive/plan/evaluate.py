@@ -1,7 +1,14 @@
-"""Decide each plan item from a run's results and the recorded sign-offs."""
+"""Decide each plan item from a run's results and the recorded sign-offs.
+
+A sign-off belongs to an item by the item's task and its normalised text (case, spacing and
+trailing punctuation do not count), never by its position: a bullet inserted above a signed
+item does not move the sign-off, and a sign-off whose text matches no item any more is
+reported as stale (:func:`stale_signoffs`), never passed on to another item.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from collections.abc import Mapping as MappingT
 from dataclasses import dataclass
@@ -39,6 +46,40 @@ class ItemOutcome:
         }
 
 
+def normalise(text: str) -> str:
+    """An item's identity within its task: lower case, single spaces, no trailing
+    punctuation, no checkbox or golive evidence note."""
+    text = re.sub(r"^\s*[-*+]\s*(\[[ xX]\]\s*)?", "", text)
+    return re.sub(r"\s+", " ", text).strip().rstrip(".;:,!").strip().lower()
+
+
+def _identity(task: str | None, text: str) -> tuple[str, str]:
+    return ((task or "").lower(), normalise(text))
+
+
+def _signoff_task(s: Signoff) -> str:
+    if s.task:
+        return s.task
+    parts = s.item.split(":")  # sign-offs from before 0004 name the task in their key
+    return f"checklist:{parts[1]}" if parts[0] == "checklist" and len(parts) > 2 else parts[0]
+
+
+def match_signoffs(plan: Plan, signoffs: Iterable[Signoff]) -> dict[tuple[str, str], Signoff]:
+    """(task, normalised text) -> the latest sign-off of that item."""
+    signed: dict[tuple[str, str], Signoff] = {}
+    for s in signoffs:
+        signed[_identity(_signoff_task(s), s.text)] = s  # the latest sign-off wins
+    return signed
+
+
+def stale_signoffs(plan: Plan, signoffs: Iterable[Signoff]) -> list[Signoff]:
+    """Sign-offs whose task and text match no item of the plan (the item was reworded,
+    moved to another task or removed): they decide nothing until signed again."""
+    items = {_identity(owner, i.text) for owner, i in plan.items()}
+    latest = match_signoffs(plan, signoffs)
+    return [s for key, s in latest.items() if key not in items]
+
+
 def evaluate_plan(
     plan: Plan,
     results: MappingT[str, Result],
@@ -53,9 +94,7 @@ def evaluate_plan(
     the note."""
     rules = list(rules)
     installed = set(installed)
-    signed: dict[str, Signoff] = {}
-    for s in signoffs:
-        signed[s.item.lower()] = s  # the latest sign-off of an item wins
+    signed = match_signoffs(plan, signoffs)
     outcomes = []
     for owner, item in plan.items():
         mapping = map_item(item, rules)
@@ -65,8 +104,9 @@ def evaluate_plan(
             run_id, when, result = earlier[mapping.check]
             status, note = _decide(item, mapping, {mapping.check: result}, installed)
             note += f" (run {run_id}, {when:%Y-%m-%d})"
-        if status in (Status.MANUAL, Status.SKIPPED) and item.key.lower() in signed:
-            s = signed[item.key.lower()]
+        identity = _identity(owner, item.text)
+        if status in (Status.MANUAL, Status.SKIPPED) and identity in signed:
+            s = signed[identity]
             status = Status.PASS
             note = f"signed off by {s.by} on {s.created_at:%Y-%m-%d}" + (
                 f" ({s.evidence})" if s.evidence else "")

@@ -1,8 +1,9 @@
-"""Reports of a stored run: terminal, JSON, JUnit XML, HTML, and run comparison."""
+"""Reports of a stored run: terminal, JSON, JUnit XML, HTML, and run comparison. They render
+generic blocks (:mod:`golive.blocks`) and name no area."""
 
 from __future__ import annotations
 
-from golive.report.compare import Comparison, compare_runs
+from golive.compare import Comparison, compare_runs
 from golive.report.html_report import render_html
 from golive.report.json_report import SCHEMA, report_dict, report_json
 from golive.report.junit import render_junit

@@ -9,9 +9,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from golive import __version__
+from golive.blocks import Series
+from golive.compare import NOT_JUDGED, Comparison
 from golive.report.artifacts import Links
-from golive.report.compare import Comparison
 from golive.report.svg import before_after_bars, stacked_bar, time_series
+from golive.report.views import result_views, run_sections
 from golive.results import STATUS_ORDER, Status, format_number
 from golive.store import RunRecord
 
@@ -47,10 +49,11 @@ def _counts(statuses: list[str]) -> dict[str, int]:
     return {str(s): c.get(str(s), 0) for s in Status}
 
 
-def owasp_table(results: list[Any]) -> dict[str, list[dict[str, Any]]]:
-    from golive.checks.security.owasp import owasp_table as table
+def _chart(block: Series) -> str:
+    return time_series(block)
 
-    return table(results)
+
+_env.filters["chart"] = _chart
 
 
 def _run_view(run: RunRecord, title: str, artifacts: Links) -> dict[str, Any]:
@@ -66,11 +69,10 @@ def _run_view(run: RunRecord, title: str, artifacts: Links) -> dict[str, Any]:
         "areas": areas,
         "chart": stacked_bar(_counts([str(r.status) for r in run.results])),
         "criteria": criteria,
-        "series": {r.check: time_series(r.evidence["series"]) for r in run.results
-                   if isinstance(r.evidence.get("series"), list) and r.evidence["series"]},
+        "views": {r.check: result_views(r) for r in run.results},
         "criteria_chart": stacked_bar(_counts([c["status"] for c in run.criteria]))
         if run.criteria else None,
-        "owasp": owasp_table(run.results) if "security" in areas else None,
+        "sections": run_sections(run),
         "artifacts": {check: found for (run_id, check), found in artifacts.items()
                       if run_id == run.id},
     }
@@ -82,10 +84,10 @@ def render_html(runs: list[tuple[str, RunRecord]], comparison: Comparison | None
     ``artifacts`` links the files the checks kept (see :mod:`golive.report.artifacts`)."""
     compare_view = None
     if comparison is not None:
-        rows = [(f"{m.check.split('.', 1)[-1]} · {m.metric}", m.before, m.after, m.direction)
-                for m in comparison.metrics
-                if m.before is not None and m.after is not None and m.direction
-                and m.before != m.after]
+        rows = [(f"{m.check.split('.', 1)[-1]} · {m.metric}", m.before, m.after, m.verdict)
+                for m in comparison.changes
+                if m.scope == "overall" and m.before is not None and m.after is not None
+                and m.verdict != NOT_JUDGED and m.before != m.after]
         compare_view = {
             "c": comparison,
             "chart": before_after_bars(rows) if rows else None,

@@ -1,4 +1,4 @@
-"""The JSON report, schema ``golive.report/1`` (documented in docs/report-schema.md)."""
+"""The JSON report, schema ``golive.report/2`` (documented in docs/report-schema.md)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import json
 from collections import Counter
 from typing import Any
 
-from golive.checks.security.owasp import owasp_table
+from golive.report.views import result_views, run_sections
 from golive.results import Status
 from golive.store import RunRecord
 from golive.verdict import ExitStatus
 
-SCHEMA = "golive.report/1"
+SCHEMA = "golive.report/2"
 
 
 def report_dict(run: RunRecord, *, exit_code: int | None = None) -> dict[str, Any]:
@@ -19,6 +19,8 @@ def report_dict(run: RunRecord, *, exit_code: int | None = None) -> dict[str, An
     criteria_counts = Counter(c["status"] for c in run.criteria)
     verdict = run.verdict or "incomplete"
     if exit_code is None:
+        exit_code = run.exit_code
+    if exit_code is None:  # a run stored before exit codes were
         exit_code = int({"ready": ExitStatus.READY, "not-ready": ExitStatus.NOT_READY}.get(
             verdict, ExitStatus.INCOMPLETE))
     return {
@@ -26,9 +28,10 @@ def report_dict(run: RunRecord, *, exit_code: int | None = None) -> dict[str, An
         "verdict": verdict,
         "reason": run.reason or "",
         "exit_code": exit_code,
-        "run": run.to_dict(),
+        "run": run.to_dict() | {"exit_code": exit_code},
         "counts": {str(s): counts.get(str(s), 0) for s in Status},
-        "results": [r.to_dict() for r in run.results],
+        "results": [r.to_dict() | {"views": [b.to_dict() for b in result_views(r)]}
+                    for r in run.results],
         "criteria": [
             {"task": c["task"], "key": c["key"], "kind": c["kind"], "text": c["text"],
              "check": c["check"], "slo": c.get("slo", []), "status": c["status"],
@@ -36,7 +39,9 @@ def report_dict(run: RunRecord, *, exit_code: int | None = None) -> dict[str, An
             for c in run.criteria
         ],
         "criteria_counts": {str(s): criteria_counts.get(str(s), 0) for s in Status},
-        "owasp": owasp_table(run.results),
+        "stale_signoffs": list(run.stale_signoffs),
+        "sections": [s.to_dict() for s in run_sections(run)],
+        "plan_text": run.plan_text,
     }
 
 

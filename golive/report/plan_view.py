@@ -43,3 +43,8 @@ def print_plan(console: Console, data: dict[str, Any]) -> None:
         console.print(Text(
             f"summary table disagrees (line {d['line']}): '{d['row']}' says {d['written']!r}, "
             f"counted {d['counted']}", style="yellow"))
+    for stale in data.get("stale_signoffs", []):
+        console.print(Text(
+            f"stale sign-off: {stale['task']}: {stale['text']!r} (by {stale['by']}, "
+            f"{stale['created_at'][:10]}) matches no item any more; sign the item off again",
+            style="yellow"))

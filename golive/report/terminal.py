@@ -8,7 +8,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from golive.report.compare import Comparison
+from golive.blocks import Block, Note
+from golive.blocks import Table as TableBlock
+from golive.compare import IMPROVEMENT, REGRESSION, SAME, Comparison
+from golive.report.views import result_views
 from golive.results import STATUS_ORDER, Result, Status, format_number
 from golive.store import RunRecord
 
@@ -44,10 +47,21 @@ def print_run(console: Console, run: RunRecord, *, title: str = "") -> None:
             line = Text("  ")
             line.append(label.ljust(15), style=style)
             line.append(r.check.ljust(width), style="bold")
-            line.append(_figures(r))
-            console.print(line)
+            figures = _figures(r)
+            indent = 2 + 15 + width
+            # a figure is never wrapped in the middle: those that do not fit go on lines of
+            # their own under the first
+            while figures and (len(line.plain) == indent
+                               or len(line.plain) + len(figures[0]) <= console.width):
+                line.append(figures.pop(0) + "  ")
+            console.print(line, overflow="fold")
+            for figure in figures:
+                console.print(Text(" " * indent + figure), overflow="fold")
             for detail, style in _details(r):
                 console.print(Text(" " * 17 + detail, style=style), overflow="fold")
+            if r.status in (Status.FAIL, Status.WARN):
+                for block in result_views(r):
+                    _print_block(console, block)
     if run.criteria:
         _print_plan(console, run)
     counts = Counter(r.status for r in run.results)
@@ -58,10 +72,35 @@ def print_run(console: Console, run: RunRecord, *, title: str = "") -> None:
     line.append(f"  ({tally}; {run.reason})" if run.reason else f"  ({tally})")
     if run.status == "interrupted":
         line.append("  [interrupted: partial run kept]", style="yellow")
+    elif run.status == "error":
+        line.append("  [golive failed: the results so far are kept]", style="bold magenta")
     console.print(line)
 
 
-def _figures(r: Result) -> str:
+#: rows of a view shown in the terminal (the JSON and HTML reports show all)
+TERMINAL_ROWS = 8
+
+
+def _print_block(console: Console, block: Block) -> None:
+    """A view in the terminal: tables (first rows) and notes; series only in HTML."""
+    if isinstance(block, TableBlock):
+        table = Table(title=block.title, title_justify="left", expand=True,
+                      padding=(0, 1), box=None)
+        for col in block.columns:
+            table.add_column(col, justify="right" if col in block.numeric else "left",
+                             overflow="fold")
+        for row in block.rows[:TERMINAL_ROWS]:
+            table.add_row(*(format_number(c) if isinstance(c, (int, float)) else
+                            ("-" if c is None else str(c)) for c in row))
+        console.print(table)
+        if len(block.rows) > TERMINAL_ROWS:
+            console.print(Text(f"  … {len(block.rows) - TERMINAL_ROWS} more rows (JSON, HTML)",
+                               style="dim"))
+    elif isinstance(block, Note):
+        console.print(Text(" " * 17 + block.text, style="dim"), overflow="fold")
+
+
+def _figures(r: Result) -> list[str]:
     parts = []
     for o in r.thresholds:
         if o.actual is None:
@@ -69,7 +108,7 @@ def _figures(r: Result) -> str:
         else:
             mark = "" if o.ok else "✗ "
             parts.append(f"{mark}{o.metric}={format_number(o.actual)} ({o.expression})")
-    return "  ".join(parts)
+    return parts
 
 
 def _details(r: Result) -> list[tuple[str, str]]:
@@ -109,6 +148,10 @@ def _print_plan(console: Console, run: RunRecord) -> None:
     if subtasks:
         console.print(Text(f"  subtasks verified by evidence: {ticked} of "
                            f"{len(subtasks)}", style="dim"))
+    for s in run.stale_signoffs:
+        console.print(Text(f"  stale sign-off: {s['task']}: {s['text']!r} by {s['by']} matches "
+                           "no item of the plan any more (sign the item off again)",
+                           style="yellow"))
 
 
 def print_history(console: Console, runs: list[RunRecord]) -> None:
@@ -123,44 +166,28 @@ def print_history(console: Console, runs: list[RunRecord]) -> None:
     console.print(table)
 
 
-def _print_load(console: Console, comp: Comparison) -> None:
-    table = Table(title="load, per endpoint (regression: > max(5 %, 2 ms) and not noise)",
-                  title_justify="left", expand=True)
-    for col in ("endpoint", "metric", "before", "after", "change", "verdict"):
-        table.add_column(col, justify="right" if col in ("before", "after", "change") else
-                         "left")
-    for row in comp.load:
-        style = {"regression": "bold red", "improvement": "green"}.get(row["verdict"], "")
-        change = format_number(row["change"])
-        if row.get("change_pct") is not None:
-            change += f" ({row['change_pct']:+.0f}%)"
-        table.add_row(row["endpoint"], row["metric"], format_number(row["before"]),
-                      format_number(row["after"]), change, Text(row["verdict"], style=style))
-    console.print(table)
+VERDICT_COLOR = {IMPROVEMENT: "green", REGRESSION: "bold red"}
 
 
 def print_comparison(console: Console, comp: Comparison) -> None:
     console.rule(Text(f"compare run {comp.before.id} → run {comp.after.id}", style="bold"))
     table = Table(expand=True)
-    for col in ("check", "metric", "before", "after", "change"):
+    for col in ("check", "scope", "metric", "before", "after", "change", "verdict"):
         table.add_column(col, justify="right" if col in ("before", "after", "change") else "left")
     for s in comp.statuses:
-        style = {"better": "green", "worse": "red"}.get(s.direction, "")
-        table.add_row(Text(s.check, style="bold"), "status",
-                      str(s.before or "-"), str(s.after or "-"),
-                      Text(s.direction if s.direction != "same" else "", style=style))
-        for m in (m for m in comp.metrics if m.check == s.check):
+        table.add_row(Text(s.check, style="bold"), "", "status",
+                      str(s.before or "-"), str(s.after or "-"), "",
+                      Text(s.verdict if s.verdict != SAME else "",
+                           style=VERDICT_COLOR.get(s.verdict, "")))
+        for m in comp.of(s.check):
             change = "" if m.change is None else format_number(m.change)
             if m.change_pct is not None and m.change:
                 change += f" ({m.change_pct:+.0f}%)"
-            style = {"better": "green", "worse": "red"}.get(m.direction, "")
-            table.add_row("", m.metric,
+            table.add_row("", "" if m.scope == "overall" else m.scope, m.metric,
                           "-" if m.before is None else format_number(m.before),
-                          "-" if m.after is None else format_number(m.after),
-                          Text(change, style=style))
+                          "-" if m.after is None else format_number(m.after), change,
+                          Text(m.verdict, style=VERDICT_COLOR.get(m.verdict, "dim")))
     console.print(table)
-    if comp.load:
-        _print_load(console, comp)
     console.print(Text(
         f"{len(comp.improved)} check(s) improved, {len(comp.regressed)} regressed; verdict "
         f"{comp.before.verdict} → {comp.after.verdict}", style="bold"))

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import httpx
 
 from golive.checks import CheckContext
-from golive.config import (
-    CheckSettings,
-    Config,
-    DatabaseConfig,
-    FrontendConfig,
-    SecurityConfig,
-    TargetConfig,
-)
+from golive.checks.frontend.settings import FrontendConfig
+from golive.checks.security.settings import SecurityConfig
+from golive.config import CheckSettings, Config, DatabaseConfig, TargetConfig
 from golive.results import Result
 from golive.runner import run_check, select_checks
+from golive.safety import http_client
 from golive.site import Site, tls_verify
 from golive.store import RunRecord
 
@@ -34,14 +31,14 @@ def run_one(check_id: str, url: str, *, transport: httpx.BaseTransport | None = 
                     security=SecurityConfig(**(security or {})),
                     frontend=FrontendConfig(**(frontend or {})))
     if options:
-        config.checks[check_id] = CheckSettings(**options)
+        config = config.with_check(check_id, CheckSettings(**options))
     (selected,) = select_checks(config, only=[check_id])
     client = httpx.Client(base_url=url, transport=transport, timeout=30,
                           verify=tls_verify(config.target.ca_bundle))
     with client:
         ctx = CheckContext(target=url, config=config, client=client,
                            site=Site(client, url, config.target), profile=profile,
-                           required=required, baseline=baseline)
-        if shared is not None:
-            ctx.shared = shared
+                           required=required, baseline=baseline,
+                           shared=shared if shared is not None else {},
+                           http=functools.partial(http_client, config.target.allow_targets))
         return run_check(selected, ctx)

@@ -11,14 +11,16 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
+from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.frontend.tools import find_tools
-from golive.cli import cli
-from golive.config import FrontendConfig
+from golive.cli import build_cli
 from golive.demo.flaws import FLAWS, parse_flaws
 from golive.demo.server import RunningDemo, demo_process
 from golive.exceptions import UsageError
 from golive.pgcluster import pg_bindir
 from tests.conftest import SMALL
+
+CLI = build_cli()
 
 Demo = Callable[[str], RunningDemo]
 
@@ -111,7 +113,7 @@ def test_shop_on_postgresql(pg_database: Callable[[], str]) -> None:
 def test_golive_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     store = f"sqlite:///{tmp_path / 'h.db'}"
-    r = CliRunner().invoke(cli, ["demo", "--products", str(SMALL["products"]), "--reviews",
+    r = CliRunner().invoke(CLI, ["demo", "--products", str(SMALL["products"]), "--reviews",
                                  str(SMALL["reviews"]), "--store", store, "--plan-out",
                                  "plan.md"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
@@ -122,14 +124,14 @@ def test_golive_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert "Baseline" in html and "Tuned" in html and "What changed" in html
     assert "<svg" in html
     assert "| Total Subtasks | 98 |" in (tmp_path / "plan.md").read_text()
-    hist = json.loads(CliRunner().invoke(cli, ["history", "--json", "--store", store]).output)
+    hist = json.loads(CliRunner().invoke(CLI, ["history", "--json", "--store", store]).output)
     assert [(h["label"], h["verdict"]) for h in hist] == [
         ("demo-tuned", "ready"), ("demo-baseline", "not-ready")]
     if find_tools(FrontendConfig()).missing_lighthouse() is None:
         # the whole Lighthouse reports sit beside the HTML report, which links them
         assert 'href="golive-report-files/run-' in html
         assert list((tmp_path / "golive-report-files").glob("run-*/frontend.lighthouse/*.html"))
-        tuned = json.loads(CliRunner().invoke(cli, ["show", "demo-tuned", "--json", "--store",
+        tuned = json.loads(CliRunner().invoke(CLI, ["show", "demo-tuned", "--json", "--store",
                                                     store]).output)
         criteria = {c["text"]: c["status"] for c in tuned["criteria"]}
         assert criteria["Bundle size reduced by 20%+"] == "pass"  # against the baseline run
@@ -139,7 +141,7 @@ def test_golive_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     runs = {h["label"]: h["id"] for h in hist}
     status = {}
     for label, run_id in runs.items():
-        shown = json.loads(CliRunner().invoke(cli, ["show", str(run_id), "--json", "--store",
+        shown = json.loads(CliRunner().invoke(CLI, ["show", str(run_id), "--json", "--store",
                                                     store]).output)
         status[label] = {r["check"]: r["status"] for r in shown["results"]}
     assert status["demo-baseline"]["database.n_plus_one"] == "fail"

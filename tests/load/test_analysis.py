@@ -135,8 +135,9 @@ def test_a_tail_percentile_of_few_requests_is_not_judged() -> None:
     for ev in (before, after):  # as if only 500 requests had been measured
         ev["endpoints"]["GET /a"]["requests"] = 500.0  # type: ignore[index]
     rows = {(r["endpoint"], r["metric"]): r for r in compare_load(before, after)}
-    assert rows[("GET /a", "p99_ms")]["verdict"] == "noise"
-    assert "too few samples for p99 (needs 1000)" in rows[("GET /a", "p99_ms")]["note"]
+    assert rows[("GET /a", "p99_ms")]["verdict"] == "too few samples"
+    assert "p99 needs 1000 requests in both runs (had 500 and 500)" in \
+        rows[("GET /a", "p99_ms")]["note"]
     assert rows[("GET /a", "p95_ms")]["verdict"] == "regression"  # 500 >= 200: judged
     assert rows[("overall", "p99_ms")]["verdict"] == "regression"  # 3000 requests overall
 
@@ -148,5 +149,5 @@ def test_overall_percentiles_of_a_mix_are_judged_per_endpoint() -> None:
         ev["endpoints"]["GET /b"] = figures  # type: ignore[index]
         ev["overall"] = {**ev["overall"], "p50_ms": 50.0 + shift}  # type: ignore[dict-item]
     rows = {(r["endpoint"], r["metric"]): r for r in compare_load(before, after)}
-    assert rows[("overall", "p50_ms")]["verdict"] == "noise"
+    assert rows[("overall", "p50_ms")]["verdict"] == "not judged"
     assert "judged per endpoint" in rows[("overall", "p50_ms")]["note"]

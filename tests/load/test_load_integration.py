@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from golive.cli import cli
+from golive.cli import build_cli
 from golive.demo.server import RunningDemo
 from golive.results import Status
 from tests.checks.helpers import run_one
@@ -144,13 +144,13 @@ def test_baseline_and_regression_cli(tmp_path: Path, monkeypatch: pytest.MonkeyP
     runner = CliRunner()
 
     def load(url: str, *extra: str) -> Any:
-        return runner.invoke(cli, ["load", "--target", url, "--scenario", str(scenario),
+        return runner.invoke(build_cli(), ["load", "--target", url, "--scenario", str(scenario),
                                    *store, *extra], catch_exceptions=False)
 
     with serve({"/a": 20, "/b": 5}) as url:
         first = load(url, "--label", "v1")
         assert first.exit_code == 0, first.output
-        saved = runner.invoke(cli, ["baseline", "save", "release", *store])
+        saved = runner.invoke(build_cli(), ["baseline", "save", "release", *store])
         assert saved.exit_code == 0 and (tmp_path / ".golive/baselines/release.json").exists()
         same = load(url, "--baseline", "release", "--fail-on-regression", "--json", "same.json")
         assert same.exit_code == 0, same.output
@@ -163,13 +163,13 @@ def test_baseline_and_regression_cli(tmp_path: Path, monkeypatch: pytest.MonkeyP
     where = {(f["location"], f["title"]) for f in reg["findings"]}
     assert ("GET /a", "p50_ms regressed") in where
     assert not any(loc == "GET /b" for loc, _ in where)
-    compared = runner.invoke(cli, ["compare", "v1", "last", *store])
+    compared = runner.invoke(build_cli(), ["compare", "v1", "last", *store])
     assert "regression" in compared.output and "GET /a" in compared.output
 
 
 def test_load_init_writes_a_usable_scenario(demo: Demo, tmp_path: Path) -> None:
     out = tmp_path / "scenario.toml"
-    r = CliRunner().invoke(cli, ["load", "init", "--openapi", demo("none").url +
+    r = CliRunner().invoke(build_cli(), ["load", "init", "--openapi", demo("none").url +
                                  "/openapi.json", "--out", str(out)])
     assert r.exit_code == 0, r.output
     text = out.read_text()

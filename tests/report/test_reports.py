@@ -14,7 +14,6 @@ from golive.report import (
     render_junit,
     report_dict,
 )
-from golive.report.compare import lower_is_better
 from golive.results import Artifact, Finding, Result, Severity, SLOOutcome, Status
 from golive.store import RunRecord
 
@@ -43,7 +42,7 @@ def _run(run_id: int, compressed: float, status: Status) -> RunRecord:
 
 def test_json_report_schema() -> None:
     d = report_dict(_run(1, 0, Status.FAIL))
-    assert d["schema"] == "golive.report/1"
+    assert d["schema"] == "golive.report/2"
     assert d["verdict"] == "not-ready" and d["exit_code"] == 1
     assert set(d["results"][0]) >= {"check", "area", "status", "summary", "metrics",
                                     "findings", "evidence"}
@@ -86,21 +85,20 @@ def test_terminal_output() -> None:
 
 def test_compare_directions() -> None:
     comp = compare_runs(_run(1, 0, Status.FAIL), _run(2, 100, Status.PASS))
-    m = {x.metric: x for x in comp.metrics}
-    assert m["compressed_pct"].direction == "better"
-    assert m["bytes"].direction == "same"
+    m = {x.metric: x for x in comp.changes}
+    assert m["compressed_pct"].verdict == "improvement"
+    assert m["bytes"].verdict == "same"
     assert [s.check for s in comp.improved] == ["http.compression"]
-    assert lower_is_better("p95_ms") and lower_is_better("error_rate_pct")
-    assert lower_is_better("rps") is False and lower_is_better("users") is None
 
 
-def test_small_latency_changes_are_noise() -> None:
-    from golive.report.compare import MetricChange
+def test_small_latency_changes_are_same() -> None:
+    from golive.compare import judge
 
-    assert MetricChange("c", "latency_ms", 3.3, 3.9).direction == "same"
-    assert MetricChange("c", "latency_ms", 100, 104).direction == "same"
-    assert MetricChange("c", "latency_ms", 100, 110).direction == "worse"
-    assert MetricChange("c", "latency_ms", 10, 5).direction == "better"
+    assert judge("latency_ms", 3.3, 3.9, "lower") == "same"
+    assert judge("latency_ms", 100, 104, "lower") == "same"
+    assert judge("latency_ms", 100, 110, "lower") == "regression"
+    assert judge("latency_ms", 10, 5, "lower") == "improvement"
+    assert judge("users", 10, 20, None) == "not judged"  # no direction declared: never guessed
 
 
 def test_html_links_kept_artifacts_and_shows_lighthouse_scores() -> None:

@@ -27,7 +27,8 @@ def test_run_lifecycle(store: Store) -> None:
     store.add_result(run_id, 0, _result())
     store.add_result(run_id, 1, _result("http.compression", Status.FAIL))
     store.finish_run(run_id, status="complete", verdict="not-ready", reason="failed",
-                     criteria=[{"task": "T", "key": "T:criteria:1", "status": "pass"}])
+                     criteria=[{"task": "T", "key": "T:criteria:1", "kind": "criterion",
+                                "text": "Team trained", "check": None, "status": "pass"}])
     run = store.get_run(run_id)
     assert (run.status, run.verdict, run.label, run.plan_path) == (
         "complete", "not-ready", "baseline", "p.md")
@@ -70,8 +71,9 @@ def test_migrations_are_idempotent_and_recorded(store: Store) -> None:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         tables = set(sa.inspect(conn).get_table_names())
     again.close()
-    assert version == "0003"
-    assert {"runs", "results", "signoffs", "baselines", "artifacts", "alembic_version"} <= tables
+    assert version == "0004"
+    assert {"runs", "results", "signoffs", "baselines", "artifacts", "projects", "metrics",
+            "plan_items", "alembic_version"} <= tables
 
 
 def test_git_commit_and_branch_are_recorded(tmp_path: Path, sqlite_store: Store) -> None:

@@ -11,8 +11,10 @@ from golive.checks import Check
 from golive.checks.database.indexes import IndexHygiene, MissingIndexes
 from golive.checks.database.nplusone import NPlusOne
 from golive.checks.database.pool import ConnectionPool
+from golive.checks.database.recognise import RECOGNISERS
 from golive.checks.database.slow import SlowQueries
-from golive.plugins import hookimpl
+from golive.hookspecs import hookimpl
+from golive.plan.mapping import Recogniser
 
 CHECKS: list[type[Check]] = [NPlusOne, MissingIndexes, IndexHygiene, SlowQueries, ConnectionPool]
 
@@ -20,3 +22,8 @@ CHECKS: list[type[Check]] = [NPlusOne, MissingIndexes, IndexHygiene, SlowQueries
 @hookimpl
 def golive_checks() -> list[type[Check]]:
     return CHECKS
+
+
+@hookimpl
+def golive_recognisers() -> list[Recogniser]:
+    return RECOGNISERS

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
 from golive.checks.database.advisor import (
     Advice,
     Proof,
@@ -18,7 +19,7 @@ from golive.checks.database.advisor import (
     table_columns,
 )
 from golive.checks.database.connect import connect, open_or_skip, probe
-from golive.checks.database.nplusone import short
+from golive.checks.database.nplusone import QueryEndpoints, short
 from golive.checks.database.plans import generic_plan, is_select, nodes, total_cost
 from golive.checks.database.schema import hygiene
 from golive.checks.database.stats import snapshot
@@ -50,12 +51,15 @@ def large_tables(conn: Any, plan: dict[str, Any], min_rows: int) -> dict[str, fl
 
 def endpoints_by_query(ctx: CheckContext) -> dict[str, list[str]]:
     """queryid -> endpoints that ran it, from database.n_plus_one in this audit."""
-    result = ctx.results.get("database.n_plus_one")
-    mapping: dict[str, list[str]] = {}
-    for row in (result.evidence.get("endpoints", []) if result else []):
-        for qid in row.get("queryids", []):
-            mapping.setdefault(str(qid), []).append(f"GET {row['endpoint']}")
-    return mapping
+    fact = ctx.fact(QueryEndpoints)
+    return dict(fact.by_query) if fact else {}
+
+
+@dataclass(frozen=True)
+class IndexAdvice:
+    """Fact: the proven index advice (``Advice.to_dict()`` each), for the backup drill."""
+
+    advice: list[dict[str, Any]]
 
 
 class MissingIndexes(Check):
@@ -63,6 +67,8 @@ class MissingIndexes(Check):
     title = "No missing index (hypothetical indexes proven on the real plans)"
     fix = "Create the advised index with CREATE INDEX CONCURRENTLY, then re-run the audit."
     slo = ("missing_indexes == 0",)
+    better = lower("missing_indexes")
+    requires = ("database.n_plus_one",)
     needs_target = False
     Options = IndexOptions
 
@@ -126,7 +132,7 @@ class MissingIndexes(Check):
         return Measurement(
             metrics={"missing_indexes": float(len(ranked)),
                      "statements_examined": float(len(examined))},
-            findings=findings,
+            findings=findings, facts=[IndexAdvice([a.to_dict() for a in ranked])],
             evidence={"database": caps.to_dict(), "advice": [a.to_dict() for a in ranked],
                       "examined": examined, "min_drop_pct": opts.min_drop_pct},
             summary=(f"{len(examined)} statement(s) examined, "
@@ -145,6 +151,7 @@ class IndexHygiene(Check):
     title = "Index hygiene: primary keys, indexed foreign keys, no unused or duplicate index"
     fix = "Add primary keys and indexes on foreign keys; drop indexes nothing uses."
     slo = ("fk_without_index == 0", "tables_without_pk == 0")
+    better = lower("fk_without_index", "tables_without_pk", "duplicate_indexes", "unused_indexes")
     severity = "warn"
     needs_target = False
     Options = SchemaOptions

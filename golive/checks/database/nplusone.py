@@ -14,15 +14,25 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.checks import Check, CheckContext
+from golive.blocks import Block, Table
+from golive.checks import Check, CheckContext, lower
 from golive.checks.database.connect import connect, open_or_skip, probe
 from golive.checks.database.requests import Endpoint, count_items, discover
 from golive.checks.database.stats import Key, Stat, wait_quiet
-from golive.results import Finding, Measurement, Severity
+from golive.results import Finding, Measurement, Result, Severity
 
 FIX = ("Load the related rows in one query: a JOIN, the ORM's eager loading (SQLAlchemy "
        "selectinload/joinedload, Django select_related/prefetch_related, Rails includes, "
        "Hibernate JOIN FETCH) or one WHERE id = ANY($1) / IN (...) query for the whole page.")
+
+
+
+@dataclass(frozen=True)
+class QueryEndpoints:
+    """Fact: which endpoints ran each statement (pg_stat_statements queryid -> "GET /path"),
+    from the N+1 measurement, for the index advice."""
+
+    by_query: dict[str, list[str]]
 
 
 class NPlusOneOptions(BaseModel):
@@ -135,7 +145,26 @@ class NPlusOne(Check):
     title = "No N+1 queries; statements per request"
     fix = FIX
     slo = ("n_plus_one_endpoints == 0",)
+    better = lower("n_plus_one_endpoints", "repeated_queries", "statements_per_request_max")
     Options = NPlusOneOptions
+
+    @classmethod
+    def views(cls, result: Result) -> list[Block]:
+        rows = []
+        for e in result.evidence.get("endpoints") or []:
+            if not isinstance(e, dict):
+                continue
+            growth = ", ".join(
+                (f"{s['items']:g} → " if isinstance(s.get("items"), (int, float)) else "")
+                + f"{s.get('statements', '?')}" for s in e.get("samples") or [])
+            queries = "; ".join(f"{short(n.get('query', ''), 160)} ({n.get('per_item')}/item)"
+                                for n in e.get("n_plus_one") or [])
+            rows.append((e.get("endpoint", ""), e.get("kind", ""), growth, queries or "-"))
+        if not rows:
+            return []
+        return [Table("statements per request", ("endpoint", "kind",
+                                                 "items → statements per request", "N+1 query"),
+                      tuple(rows), code=("endpoint", "N+1 query"))]
 
     def run(self, ctx: CheckContext) -> Measurement:
         opts: NPlusOneOptions = self.options  # type: ignore[assignment]
@@ -188,11 +217,17 @@ class NPlusOne(Check):
         measured = len(rows) - len(unmeasured) - left_out
         summary = (f"{measured} endpoint(s) measured: {n1_endpoints} with N+1, "
                    f"at most {max(per_request, default=0):g} statements per request")
+        by_query: dict[str, list[str]] = {}
+        for row in rows:
+            for qid in row.get("queryids", []):
+                by_query.setdefault(str(qid), []).append(f"GET {row['endpoint']}")
+        facts: list[object] = [QueryEndpoints(by_query)]
         if unmeasured and not n1_endpoints:
             return Measurement(metrics=metrics, findings=findings, evidence=evidence,
-                               summary=summary, inconclusive="; ".join(unmeasured))
+                               summary=summary, inconclusive="; ".join(unmeasured),
+                               facts=facts)
         return Measurement(metrics=metrics, findings=findings, evidence=evidence,
-                           summary=summary)
+                           summary=summary, facts=facts)
 
     def _measure(self, ctx: CheckContext, conn: Any, ep: Endpoint, opts: NPlusOneOptions,
                  ignore: set[str]) -> tuple[dict[str, Any], list[Sample], str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -58,6 +59,14 @@ def summarise(samples: list[list[dict[str, Any]]], max_connections: int) -> dict
             "headroom_pct": round(100.0 * (1 - peak_total / max_connections), 1)
             if max_connections else None,
             "applications": sorted(apps.values(), key=lambda a: -a["max_sessions"])}
+
+
+@dataclass(frozen=True)
+class DatabaseActivity:
+    """Fact: what the database did while the load area's load ran (``Observer.report()``),
+    for the checks that declare ``requires = ("load.latency",)``."""
+
+    report: dict[str, Any]
 
 
 class Observer:

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, higher, lower
 from golive.checks.database.connect import connect, open_or_skip
-from golive.checks.database.observe import Observer
+from golive.checks.database.observe import DatabaseActivity, Observer
 from golive.results import Finding, Measurement, Severity
 from golive.site import tls_verify
 
@@ -88,7 +88,7 @@ def burst(ctx: CheckContext, users: int, seconds: float) -> dict[str, Any]:
     lock = threading.Lock()
 
     def worker(offset: int) -> None:
-        with httpx.Client(base_url=ctx.target, timeout=10, headers=ctx.config.target.headers,
+        with ctx.http(base_url=ctx.target, timeout=10, headers=ctx.config.target.headers,
                           verify=tls_verify(ctx.config.target.ca_bundle)) as client:
             i = offset
             while time.monotonic() < deadline:
@@ -116,7 +116,8 @@ class ConnectionPool(Check):
     fix = ("Size the application's pool below max_connections (or put PgBouncer in front); "
            "set statement and idle-in-transaction timeouts.")
     slo = ("headroom_pct >= 20", "waiting_max == 0")
-    stage = 2  # reads what the database did during the load
+    better = lower("waiting_max", "idle_in_tx_age_max_s") | higher("headroom_pct")
+    requires = ("load.latency",)  # reads what the database did during the load
     Options = PoolOptions
 
     def run(self, ctx: CheckContext) -> Measurement:
@@ -124,8 +125,8 @@ class ConnectionPool(Check):
         url, skipped = open_or_skip(ctx)
         if skipped:
             return skipped
-        load = ctx.results.get("load.latency")
-        observed = (load.evidence.get("database") if load else None) or None
+        activity = ctx.fact(DatabaseActivity)
+        observed = activity.report if activity else None
         source = "the audit's load run"
         traffic: dict[str, Any] = {}
         if not observed or not observed.get("samples"):

@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
 from golive.checks.database.connect import connect, open_or_skip, probe
 from golive.checks.database.indexes import large_tables
 from golive.checks.database.nplusone import short
+from golive.checks.database.observe import DatabaseActivity
 from golive.checks.database.plans import explain_analyze, flags, generic_plan, is_select
 from golive.checks.database.stats import snapshot
 from golive.results import Finding, Measurement, Severity
@@ -38,7 +39,8 @@ class SlowQueries(Check):
     fix = ("Start with the statement of largest total time: read its plan, add the index or "
            "rewrite it; see database.indexes for proven index advice.")
     slo = ("slowest_mean_ms < 100",)
-    stage = 2  # after the load, so its window can be shown
+    better = lower("slowest_mean_ms", "load_slowest_mean_ms", "top_total_ms")
+    requires = ("load.latency",)  # after the load, so its window can be shown
     needs_target = False
     Options = SlowOptions
 
@@ -47,8 +49,8 @@ class SlowQueries(Check):
         url, skipped = open_or_skip(ctx)
         if skipped:
             return skipped
-        load = ctx.results.get("load.latency")
-        window = ((load.evidence.get("database") or {}).get("statements") or []) if load else []
+        activity = ctx.fact(DatabaseActivity)
+        window = (activity.report.get("statements") or []) if activity else []
         with connect(url) as conn:
             caps = probe(conn)
             if (no_stats := caps.skip_without_statements()) is not None:

@@ -24,13 +24,14 @@ import psycopg
 from psycopg.rows import dict_row
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
 from golive.checks.database.connect import (
     APP_NAME,
     MarkedConnection,
     open_or_skip,
     quote_ident,
 )
+from golive.config import Config
 from golive.pgcluster import ClusterUnavailable, pg_bindir, temporary_cluster
 from golive.results import Finding, Measurement, Severity
 
@@ -92,9 +93,15 @@ class BackupDrill(Check):
     fix = ("Make the backup restorable: every table must come back with the same rows; keep "
            "the restore time within your RTO.")
     slo = ("differing_tables == 0", "differing_rows == 0")
+    better = lower("differing_tables", "differing_rows", "dump_s", "restore_s", "rto_s")
     profiles = frozenset()  # a drill runs when named: 'golive drill backup'
+    requires = ("database.indexes",)  # its advice, when --prove-indexes asks for it
     needs_target = False
     Options = BackupOptions
+
+    @classmethod
+    def acts_on(cls, target: str, config: Config) -> str:
+        return redact(config.database.url)
 
     def run(self, ctx: CheckContext) -> Measurement:
         opts: BackupOptions = self.options  # type: ignore[assignment]
@@ -288,10 +295,11 @@ def prove_on_copy(ctx: CheckContext, conn: psycopg.Connection[dict[str, Any]]
 
 
 def _advice(ctx: CheckContext) -> list[dict[str, Any]]:
-    result = ctx.results.get("database.indexes")
-    if result is not None:
-        return list(result.evidence.get("advice", []))
-    from golive.checks.database.indexes import MissingIndexes
+    from golive.checks.database.indexes import IndexAdvice, MissingIndexes
+
+    fact = ctx.fact(IndexAdvice)
+    if fact is not None:
+        return list(fact.advice)
 
     ctx.progress("backup drill: computing index advice")
     measurement = MissingIndexes().run(ctx)

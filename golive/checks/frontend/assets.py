@@ -7,9 +7,10 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, higher, lower
 from golive.checks.frontend.browser import PageProfile, Resource
 from golive.checks.frontend.bundle import KIB, kib, short
+from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.frontend.visit import browser_pass
 from golive.results import SEVERITY_RANK, Finding, Measurement, Severity
 
@@ -50,6 +51,8 @@ def _font_url(src: str, sheet: str) -> str | None:
 class AssetAudit(Check):
     id = "frontend.assets"
     title = "Assets: compression, caching, images, fonts, render-blocking, service worker"
+    better = (lower("image_issues", "font_issues", "image_waste_bytes", "transfer_bytes",
+                    "requests", "issues") | higher("service_worker"))
     fix = ("Fix each finding: compress text assets (br or gzip), fingerprint static files and "
            "cache them for a year, serve WebP/AVIF at displayed size, font-display: swap, defer "
            "scripts.")
@@ -66,7 +69,7 @@ class AssetAudit(Check):
         seen: set[str] = set()
         blocking: list[dict[str, Any]] = []
         service_worker: dict[str, Any] = {}
-        dpr = 1.75 if ctx.config.frontend.form_factor == "mobile" else 1.0
+        dpr = 1.75 if ctx.config.table(FrontendConfig).form_factor == "mobile" else 1.0
         for profile in visit.profiles:
             for r in profile.resources:
                 if r.url in seen:

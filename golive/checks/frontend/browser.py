@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from golive.checks.frontend.tools import CHROME_FLAGS, Tools
+from golive.safety import browser_args
 
 #: Lighthouse's emulated screens
 VIEWPORTS: dict[str, Any] = {"desktop": {"width": 1350, "height": 940},
@@ -195,7 +196,8 @@ class Browser:
     """A Chromium launched once for a whole audit; each visit gets a fresh, cold context."""
 
     def __init__(self, tools: Tools, *, form_factor: str = "desktop",
-                 headers: dict[str, str] | None = None, insecure: bool = False) -> None:
+                 headers: dict[str, str] | None = None, insecure: bool = False,
+                 allow: tuple[str, ...] = ()) -> None:
         from playwright.sync_api import sync_playwright
 
         self.form_factor = form_factor
@@ -205,7 +207,8 @@ class Browser:
         try:
             self._browser = self._pw.chromium.launch(
                 executable_path=tools.chromium, headless=True,
-                args=[f for f in CHROME_FLAGS if not f.startswith("--headless")])
+                args=[*(f for f in CHROME_FLAGS if not f.startswith("--headless")),
+                      *browser_args(allow)])
         except Exception:
             self._pw.stop()
             raise

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from golive.checks import Check, CheckContext
+from golive.blocks import Block, Table
+from golive.checks import Check, CheckContext, higher, lower
 from golive.checks.frontend.visit import browser_pass
-from golive.results import Finding, Measurement, Severity
+from golive.results import Finding, Measurement, Result, Severity
 
 KIB = 1024
 #: Lighthouse's unused-javascript threshold: files wasting less are not worth a finding
@@ -33,8 +34,28 @@ def kib(size: float) -> str:
 class BundleSize(Check):
     id = "frontend.bundle"
     title = "JS and CSS bundles: size, unused code, route splitting, reduction"
+    better = (lower("bundle_bytes", "js_bytes", "css_bytes", "js_transfer_bytes",
+                    "css_transfer_bytes", "unused_js_bytes", "unused_css_bytes", "unused_js_pct",
+                    "unused_css_pct", "first_page_js_share_pct") | higher("reduction_pct"))
     fix = ("Split the bundle by route and load the rest on demand (dynamic import()); drop "
            "unused dependencies and CSS; check with the coverage the evidence lists per file.")
+
+    @classmethod
+    def views(cls, result: Result) -> list[Block]:
+        files = result.evidence.get("files")
+        if not isinstance(files, dict) or not files:
+            return []
+        rows = []
+        for name, f in files.items():
+            total, used = f.get("coverage_bytes"), f.get("used_bytes")
+            unused = (f"{round(100 * (total - used) / total)} %"
+                      if isinstance(total, (int, float)) and total and
+                      isinstance(used, (int, float)) else "-")
+            rows.append((name, f.get("kind"), f.get("bytes"), f.get("transfer_bytes"),
+                         f.get("encoding"), unused))
+        return [Table("JS and CSS files", ("file", "kind", "bytes", "sent bytes", "encoding",
+                                           "unused"), tuple(rows),
+                      numeric=("bytes", "sent bytes", "unused"), code=("file",))]
 
     def run(self, ctx: CheckContext) -> Measurement:
         visit = browser_pass(ctx)

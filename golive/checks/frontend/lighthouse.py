@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.checks.frontend.tools import CHROME_FLAGS, Tools
+from golive.safety import browser_args
 
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 #: our metric name for each category score
@@ -50,8 +51,9 @@ class LighthouseRun:
 
 
 def command(tools: Tools, url: str, out: Path, *, form_factor: str,
-            headers: dict[str, str], insecure: bool = False) -> list[str]:
-    flags = list(CHROME_FLAGS)
+            headers: dict[str, str], insecure: bool = False,
+            allow: tuple[str, ...] = ()) -> list[str]:
+    flags = [*CHROME_FLAGS, *browser_args(allow)]
     if insecure:  # a private CA the browser cannot be told about; security.tls checks the chain
         flags.append("--ignore-certificate-errors")
     args = [tools.lighthouse or "lighthouse", url, f"--chrome-flags={' '.join(flags)}",
@@ -68,11 +70,11 @@ def command(tools: Tools, url: str, out: Path, *, form_factor: str,
 
 def run_lighthouse(tools: Tools, url: str, *, form_factor: str = "desktop",
                    headers: dict[str, str] | None = None, insecure: bool = False,
-                   timeout_s: float = 150) -> LighthouseRun:
+                   timeout_s: float = 150, allow: tuple[str, ...] = ()) -> LighthouseRun:
     with tempfile.TemporaryDirectory(prefix="golive-lh-") as tmp:
         out = Path(tmp) / "run"
         args = command(tools, url, out, form_factor=form_factor, headers=headers or {},
-                       insecure=insecure)
+                       insecure=insecure, allow=allow)
         env = {**os.environ, "CHROME_PATH": tools.chromium or ""}
         try:
             proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout_s,

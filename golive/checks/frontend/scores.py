@@ -8,7 +8,8 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
-from golive.checks import Check, CheckContext
+from golive.blocks import Block, Table
+from golive.checks import Check, CheckContext, higher, lower
 from golive.checks.frontend.lighthouse import (
     SCORE_METRICS,
     TIMINGS,
@@ -19,9 +20,10 @@ from golive.checks.frontend.lighthouse import (
     median_run,
     run_lighthouse,
 )
+from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.frontend.tools import INSTALL, LIGHTHOUSE_VERSION, Tools, find_tools
 from golive.checks.frontend.visit import browser_options, pages_or_skip
-from golive.results import Artifact, Finding, Measurement, Severity
+from golive.results import Artifact, Finding, Measurement, Result, Severity
 
 #: the timings reported (time to interactive only picks the median run); the worst page's is
 #: the largest figure
@@ -35,7 +37,7 @@ def slug(page: str) -> str:
 
 
 def runs_for(ctx: CheckContext) -> int:
-    configured = ctx.config.frontend.runs
+    configured = ctx.config.table(FrontendConfig).runs
     return configured or (3 if ctx.profile == "full" else 1)
 
 
@@ -45,9 +47,29 @@ class LighthouseScores(Check):
     fix = ("Open the kept Lighthouse report of the page and fix its failing audits, largest "
            "weight first.")
     slo = ("min_score >= 85",)
+    better = (higher("performance_score", "accessibility_score", "best_practices_score",
+                     "seo_score", "min_score", "mean_performance_score")
+              | lower("fcp_ms", "lcp_ms", "tbt_ms", "cls", "si_ms", "tti_ms"))
+
+    @classmethod
+    def views(cls, result: Result) -> list[Block]:
+        pages = result.evidence.get("pages")
+        if not isinstance(pages, dict) or not pages:
+            return []
+        keys = ("performance_score", "accessibility_score", "best_practices_score", "seo_score")
+        rows = []
+        for page, p in pages.items():
+            scores, timings = p.get("scores") or {}, p.get("timings") or {}
+            rows.append((page, *(scores.get(k) for k in keys), timings.get("lcp_ms"),
+                         timings.get("tbt_ms"), timings.get("cls"),
+                         f"{len(p.get('runs') or [])} (#{p.get('median_run')})"))
+        columns = ("page", "performance", "accessibility", "best practices", "SEO", "LCP ms",
+                   "TBT ms", "CLS", "runs (median)")
+        return [Table("Lighthouse per page", columns, tuple(rows), numeric=columns[1:8],
+                      code=("page",))]
 
     def run(self, ctx: CheckContext) -> Measurement:
-        tools = find_tools(ctx.config.frontend)
+        tools = find_tools(ctx.config.table(FrontendConfig))
         missing = tools.missing_lighthouse()
         if missing:
             return Measurement.skip(missing, INSTALL)
@@ -99,7 +121,7 @@ class LighthouseScores(Check):
         }
         summary = ", ".join(f"{k.removesuffix('_score').replace('_', ' ')} "
                             f"{metrics[k]:.0f}" for k in SCORE_METRICS.values() if k in metrics)
-        summary += (f" ({ctx.config.frontend.form_factor}, median of {count} run"
+        summary += (f" ({ctx.config.table(FrontendConfig).form_factor}, median of {count} run"
                     f"{'s' if count > 1 else ''}, worst of {len(medians)} page"
                     f"{'s' if len(medians) > 1 else ''})")
         unscored = sorted({k for r in medians.values() for k, v in r.scores.items() if v is None})

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from golive.config import FrontendConfig
+from golive.checks.frontend.settings import FrontendConfig
 
 LIGHTHOUSE_VERSION = "12.2.3"
 INSTALL = ("make install (it runs `apt-get install chromium` and "

@@ -16,6 +16,7 @@ import httpx
 
 from golive.checks import CheckContext
 from golive.checks.frontend.browser import Browser, PageProfile
+from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.frontend.tools import INSTALL, Tools, find_tools
 from golive.results import Measurement
 
@@ -67,7 +68,7 @@ def not_html(ctx: CheckContext, page: str) -> str | None:
 
 def pages_or_skip(ctx: CheckContext) -> tuple[list[str], str | None, list[str]]:
     """The configured pages that are HTML, why none is (or None), and why some were left out."""
-    pages = ctx.config.frontend.pages
+    pages = ctx.config.table(FrontendConfig).pages
     reasons = {p: r for p in pages if (r := not_html(ctx, p))}
     if len(reasons) == len(pages):
         return [], "; ".join(reasons.values()) + " (list the site's pages in [frontend] pages)", []
@@ -75,16 +76,17 @@ def pages_or_skip(ctx: CheckContext) -> tuple[list[str], str | None, list[str]]:
 
 
 def browser_options(ctx: CheckContext) -> dict[str, Any]:
-    return {"form_factor": ctx.config.frontend.form_factor,
+    return {"form_factor": ctx.config.table(FrontendConfig).form_factor,
             "headers": dict(ctx.config.target.headers),
-            "insecure": bool(ctx.config.target.ca_bundle)}
+            "insecure": bool(ctx.config.target.ca_bundle),
+            "allow": tuple(ctx.config.target.allow_targets)}
 
 
 def browser_pass(ctx: CheckContext, tools: Tools | None = None) -> BrowserPass:
     cached = ctx.shared.get(SHARED_KEY)
     if isinstance(cached, BrowserPass):
         return cached
-    result = _measure(ctx, tools or find_tools(ctx.config.frontend))
+    result = _measure(ctx, tools or find_tools(ctx.config.table(FrontendConfig)))
     ctx.shared[SHARED_KEY] = result
     return result
 
@@ -96,7 +98,7 @@ def _measure(ctx: CheckContext, tools: Tools) -> BrowserPass:
     pages, why, left_out = pages_or_skip(ctx)
     if why:
         return BrowserPass(skipped=why)
-    cfg = ctx.config.frontend
+    cfg = ctx.config.table(FrontendConfig)
     started = time.perf_counter()
     out = BrowserPass(left_out=left_out)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
 from golive.checks.frontend.visit import browser_pass
 from golive.results import Measurement
 
@@ -21,6 +21,7 @@ class WebVitals(Check):
            "fold, small images); CLS: give images and embeds their size; INP: break up long "
            "tasks in event handlers.")
     slo = ("lcp_ms < 2500ms", "cls < 0.1", "inp_ms < 200ms")
+    better = lower("lcp_ms", "cls", "inp_ms", "fcp_ms", "ttfb_ms")
 
     def run(self, ctx: CheckContext) -> Measurement:
         visit = browser_pass(ctx)

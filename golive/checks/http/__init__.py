@@ -9,8 +9,10 @@ from golive.checks.http.errors import ErrorHygiene
 from golive.checks.http.headers import SecurityHeaders
 from golive.checks.http.health import Health
 from golive.checks.http.pagination import Pagination
+from golive.checks.http.recognise import RECOGNISERS
 from golive.checks.http.tls import TLSRedirect
-from golive.plugins import hookimpl
+from golive.hookspecs import hookimpl
+from golive.plan.mapping import Recogniser
 
 CHECKS: list[type[Check]] = [
     Health, Compression, StaticCaching, SecurityHeaders, ErrorHygiene, Pagination, TLSRedirect,
@@ -20,3 +22,8 @@ CHECKS: list[type[Check]] = [
 @hookimpl
 def golive_checks() -> list[type[Check]]:
     return CHECKS
+
+
+@hookimpl
+def golive_recognisers() -> list[Recogniser]:
+    return RECOGNISERS

@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, higher
 from golive.results import Finding, Measurement, Severity
 
 
@@ -34,6 +34,7 @@ class StaticCaching(Check):
     fix = ("Serve fingerprinted assets with 'Cache-Control: public, max-age=31536000, immutable',"
            " others with an ETag answered by 304.")
     slo = ("cacheable_pct >= 100%",)
+    better = higher("cacheable_pct")
     Options = CachingOptions
 
     def run(self, ctx: CheckContext) -> Measurement:

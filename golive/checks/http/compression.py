@@ -7,7 +7,7 @@ import gzip
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, higher, lower
 from golive.results import Finding, Measurement, Severity
 
 TEXT_TYPES = ("text/", "json", "javascript", "xml", "svg", "ecmascript", "wasm")
@@ -38,6 +38,7 @@ class Compression(Check):
     title = "Compression of text responses"
     fix = "Enable gzip and brotli for text types (HTML, JSON, JS, CSS, SVG) over 1 KB."
     slo = ("compressed_pct >= 100%",)
+    better = higher("compressed_pct", "saved_pct") | lower("transfer_bytes")
     Options = CompressionOptions
 
     def run(self, ctx: CheckContext) -> Measurement:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
 from golive.results import Finding, Measurement, Severity
 
 # (pattern, what it reveals)
@@ -41,6 +41,7 @@ class ErrorHygiene(Check):
     fix = ("Return 4xx for bad input, catch unexpected errors with a generic JSON body, "
            "turn off debug mode and drop Server/X-Powered-By details.")
     slo = ("responses_5xx == 0", "leaks == 0")
+    better = lower("responses_5xx", "leaks")
     Options = ErrorOptions
 
     def run(self, ctx: CheckContext) -> Measurement:

@@ -6,7 +6,7 @@ only asks whether each header is there, on the home page and on an API response.
 
 from __future__ import annotations
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
 from golive.results import Finding, Measurement, Severity
 
 HSTS_MIN_AGE_S = 15_552_000  # six months
@@ -18,6 +18,7 @@ class SecurityHeaders(Check):
     fix = ("Send Content-Security-Policy, X-Content-Type-Options: nosniff, "
            "X-Frame-Options: DENY (or CSP frame-ancestors) and Referrer-Policy.")
     slo = ("missing_headers == 0",)
+    better = lower("missing_headers")
 
     def run(self, ctx: CheckContext) -> Measurement:
         site = ctx.site

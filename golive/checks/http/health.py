@@ -8,7 +8,7 @@ import time
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
 from golive.results import Finding, Measurement, Severity
 
 CANDIDATES = ["/health", "/healthz", "/livez", "/readyz", "/api/health", "/status", "/ping"]
@@ -26,6 +26,7 @@ class Health(Check):
     title = "Health endpoint"
     fix = "Expose GET /health returning 200 and a JSON body such as {\"status\": \"ok\"}."
     slo = ("status_code == 200", "latency_ms < 500ms")
+    better = lower("latency_ms", "latency_max_ms")
     Options = HealthOptions
 
     def run(self, ctx: CheckContext) -> Measurement:

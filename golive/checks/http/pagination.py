@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
 from golive.results import Finding, Measurement, Severity
 
 ITEM_KEYS = ("items", "data", "results", "records", "rows", "entries")
@@ -45,6 +45,7 @@ class Pagination(Check):
     title = "Bounded list endpoints"
     fix = "Paginate list endpoints: a default page size and a hard maximum (e.g. 100)."
     slo = ("items_max <= 100",)
+    better = lower("items_max", "bytes_max")
     Options = PaginationOptions
 
     def run(self, ctx: CheckContext) -> Measurement:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, higher
 from golive.checks.http.caching import parse_cache_control
 from golive.checks.http.headers import HSTS_MIN_AGE_S
 from golive.results import Finding, Measurement, Severity
@@ -26,6 +26,7 @@ class TLSRedirect(Check):
     fix = ("Redirect every http:// request to https:// with 301/308 and send "
            "Strict-Transport-Security: max-age=31536000; includeSubDomains.")
     slo = ("redirects_to_https == 1", "hsts_max_age_s >= 15552000")
+    better = higher("redirects_to_https", "hsts_max_age_s")
     Options = TLSOptions
 
     def run(self, ctx: CheckContext) -> Measurement:
@@ -43,7 +44,7 @@ class TLSRedirect(Check):
         evidence: dict[str, object] = {"https_url": https_url, "http_url": plain_url}
         verify = tls_verify(cfg.ca_bundle)
         metrics: dict[str, float] = {}
-        with httpx.Client(verify=verify, timeout=cfg.timeout_s) as client:
+        with ctx.http(verify=verify, timeout=cfg.timeout_s) as client:
             try:
                 plain = client.get(plain_url, follow_redirects=False)
                 location = plain.headers.get("location", "")

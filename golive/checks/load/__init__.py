@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from golive.checks import Check, CheckContext
-from golive.checks.database.observe import Observer
+import click
+
+from golive.blocks import Block, Series, Table
+from golive.checks import Check, CheckContext, higher, lower
+from golive.checks.database.observe import DatabaseActivity, Observer
 from golive.checks.load.analysis import (
     PERCENTILES,
     analyse,
@@ -15,10 +18,16 @@ from golive.checks.load.analysis import (
     wilson_lower,
 )
 from golive.checks.load.engine import run_locust
+from golive.checks.load.recognise import RECOGNISERS
 from golive.checks.load.scenario import has_scenario, with_default_scenario
 from golive.checks.load.spec import LoadOptions, resolved
-from golive.plugins import hookimpl
-from golive.results import Finding, Measurement, Severity
+from golive.compare import Change
+from golive.hookspecs import hookimpl
+from golive.plan.mapping import Recogniser
+from golive.results import Finding, Measurement, Result, Severity
+
+#: the figures kept per endpoint in the store (the load comparison judges each)
+SCOPED = ("p50_ms", "p95_ms", "p99_ms", "rps", "error_rate_pct")
 
 
 class LoadLatency(Check):
@@ -27,7 +36,10 @@ class LoadLatency(Check):
     fix = ("Profile the slow endpoints (database queries, N+1, missing indexes, slow calls "
            "without timeout or cache) and re-run.")
     slo = ("p(95) < 500ms", "p(99) < 1000ms", "error_rate < 1%")
-    stage = 1
+    better = (lower("p50_ms", "p90_ms", "p95_ms", "p99_ms", "p99.9_ms", "max_ms", "mean_ms",
+              "error_rate_pct", "errors", "unanswered", "longest_stall_ms", "generator_cpu_pct") |
+              higher("rps", "achieved_rate_pct"))
+    loads = True
     Options = LoadOptions
 
     def run(self, ctx: CheckContext) -> Measurement:
@@ -50,10 +62,43 @@ class LoadLatency(Check):
                 inconclusive=f"Locust recorded nothing (exit {raw.returncode}): "
                              f"{raw.stderr.strip()[-500:] or 'no output'}",
                 evidence={"command": raw.command, "stderr": raw.stderr})
-        result = measurement(analyse(raw, opts), opts, raw, ctx.slos)
+        result = measurement(analyse(raw, opts), opts, raw, list(ctx.slos))
         if observer is not None:  # the database during the load window (database area)
-            result.evidence["database"] = observer.report()
+            activity = observer.report()
+            result.evidence["database"] = activity
+            result.facts.append(DatabaseActivity(activity))
         return result
+
+    @classmethod
+    def views(cls, result: Result) -> list[Block]:
+        blocks: list[Block] = []
+        endpoints = result.evidence.get("endpoints")
+        if isinstance(endpoints, dict) and endpoints:
+            keys = ("requests", "p50_ms", "p95_ms", "p99_ms", "max_ms", "error_rate_pct")
+            blocks.append(Table(
+                "per endpoint", ("endpoint", "requests", "p50 ms", "p95 ms", "p99 ms",
+                                 "max ms", "errors %"),
+                tuple((name, *(f.get(k) for k in keys)) for name, f in endpoints.items()),
+                numeric=("requests", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors %"),
+                code=("endpoint",)))
+        series = result.evidence.get("series")
+        if isinstance(series, list) and series:
+            blocks.append(Series("latency and throughput per second", tuple(series),
+                                 lines=("p50_ms", "p95_ms", "p99_ms"), unit="ms", bars="rps",
+                                 bars_unit="rps", band="phase=hold", marks="errors"))
+        return blocks
+
+    @classmethod
+    def compare(cls, before: Result, after: Result) -> list[Change]:
+        """Per endpoint and overall: the bootstrap rule of :mod:`.regression` (the same one
+        load.regression applies), for p50/p95/p99, throughput and error rate."""
+        if "histograms" not in before.evidence or "histograms" not in after.evidence:
+            return []
+        from golive.checks.load.regression import compare_load
+
+        return [Change(cls.id, row["endpoint"], row["metric"], row["before"], row["after"],
+                       row["verdict"], row.get("note", ""))
+                for row in compare_load(before.evidence, after.evidence)]
 
 
 def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measurement:
@@ -113,8 +158,10 @@ def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measure
                + ("; closed model: a slow target receives fewer requests, so coordinated "
                   "omission may hide latency (model = 'paced' keeps the rate)"
                   if opts.model == "closed" else ""))
+    scoped = {name: {k: float(f[k]) for k in SCOPED if isinstance(f.get(k), (int, float))}
+              for name, f in a.endpoints.items()}
     return Measurement(
-        metrics=metrics, findings=findings, summary=summary,
+        metrics=metrics, findings=findings, summary=summary, scoped=scoped,
         inconclusive="; ".join(reasons) if reasons else None,
         evidence={
             "model": opts.model, "window_s": opts.hold_s, "ramp_s": opts.ramp_s,
@@ -159,3 +206,15 @@ def golive_checks() -> list[type[Check]]:
     from golive.checks.load.regress_check import LoadRegression
 
     return [LoadLatency, LoadRegression]
+
+
+@hookimpl
+def golive_recognisers() -> list[Recogniser]:
+    return RECOGNISERS
+
+
+@hookimpl
+def golive_commands(cli: click.Group) -> None:
+    from golive.checks.load.commands import load as load_command
+
+    cli.add_command(load_command)

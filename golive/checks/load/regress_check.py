@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, higher, lower
 from golive.checks.load.regression import compare_load
 from golive.results import Finding, Measurement, Severity
 
@@ -12,8 +12,9 @@ class LoadRegression(Check):
     title = "No regression against the baseline"
     fix = "Find what changed since the baseline on the named endpoints (code, queries, data)."
     slo = ("regressions == 0",)
+    better = lower("regressions") | higher("improvements")
     severity = "warn"  # --fail-on-regression makes it blocking
-    stage = 2
+    requires = ("load.latency",)
 
     def run(self, ctx: CheckContext) -> Measurement:
         current = ctx.results.get("load.latency")

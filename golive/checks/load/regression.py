@@ -3,10 +3,11 @@
 Per endpoint (and overall when there is one endpoint), for p50, p95 and p99: the change
 counts only when both runs have ten samples beyond the percentile, it exceeds max(5 %, 2 ms)
 and a bootstrap of the two latency histograms (resampling each run's recorded latencies) puts
-the lower 95 % bound of the difference above zero. Throughput and error rate are compared
-too: a drop of more than 5 % in rps, a rise of more than one point in errors, each
-also beyond three standard errors of the counts (a random request mix moves an endpoint's
-share of the traffic by a few per cent from run to run).
+the lower 95 % bound of the difference above zero. Verdicts are golive's comparison vocabulary
+(:mod:`golive.compare`): improvement, regression, same, too few samples, not judged.
+Throughput and error rate are compared too: a drop of more than 5 % in rps, a rise of more
+than one point in errors, each also beyond three standard errors of the counts (a random
+request mix moves an endpoint's share of the traffic by a few per cent from run to run).
 """
 
 from __future__ import annotations
@@ -87,19 +88,26 @@ def compare_load(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str
             if big and name == "" and len(names) > 2:
                 # overall percentiles of a mix of endpoints move with the mix (a bimodal mix's
                 # median jumps between modes when a share moves by a point): judged per endpoint
-                row["verdict"] = "noise"
+                row["verdict"] = "not judged"
                 row["note"] = "overall percentiles of a request mix: judged per endpoint"
             elif big and not enough:
-                row["verdict"] = "noise"
-                row["note"] = f"too few samples for {metric[:3]} (needs {min_samples(pct)})"
+                row["verdict"] = "too few samples"
+                row["note"] = (f"{metric[:3]} needs {min_samples(pct)} requests in both runs "
+                               f"(had {int(fb.get('requests', 0))} and "
+                               f"{int(fa.get('requests', 0))})")
             elif big and hb.get(name) and ha.get(name):
                 lower = bootstrap_lower_bound(hb[name], ha[name], pct)
                 upper = -bootstrap_lower_bound(ha[name], hb[name], pct)
                 row["ci95_lower_ms"] = round(lower, 3)
                 row["verdict"] = ("regression" if change > 0 and lower > 0 else
-                                  "improvement" if change < 0 and upper < 0 else "noise")
+                                  "improvement" if change < 0 and upper < 0 else "same")
+                if row["verdict"] == "same":
+                    row["note"] = "within noise: the 95 % interval of the change includes 0"
+            elif big:
+                row["verdict"] = "not judged"
+                row["note"] = "no latency histogram to test the change with"
             else:
-                row["verdict"] = "noise" if big else "same"
+                row["verdict"] = "same"
             rows.append(row)
         for metric in ("rps", "error_rate_pct"):
             if metric in fb and metric in fa:

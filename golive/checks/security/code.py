@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
+from golive.checks.security.settings import SecurityConfig
 from golive.results import Finding, Measurement, Severity
 
 EXCLUDED_DIRS = (".venv", "venv", "node_modules", ".git", "build", "dist", "__pycache__",
@@ -42,7 +43,7 @@ def run_json(name: str, cmd: list[str], timeout_s: float, cwd: Path | None = Non
 
 
 def source_dir(ctx: CheckContext) -> Path | None:
-    src = ctx.config.security.source
+    src = ctx.config.table(SecurityConfig).source
     return ctx.config.resolve(src) if src else None
 
 
@@ -54,8 +55,8 @@ class DependencyOptions(BaseModel):
 
 
 def requirement_files(ctx: CheckContext) -> list[Path]:
-    if ctx.config.security.requirements:
-        return [ctx.config.resolve(p) for p in ctx.config.security.requirements]
+    if ctx.config.table(SecurityConfig).requirements:
+        return [ctx.config.resolve(p) for p in ctx.config.table(SecurityConfig).requirements]
     src = source_dir(ctx)
     if src is None:
         return []
@@ -67,6 +68,7 @@ class Dependencies(Check):
     title = "No dependency with a known vulnerability (pip-audit, OSV)"
     fix = "Upgrade each vulnerable package to a fixed version (named in the finding)."
     slo = ("vulnerable_packages == 0",)
+    better = lower("vulnerable_packages", "skipped_packages")
     needs_target = False
     Options = DependencyOptions
 
@@ -85,8 +87,8 @@ class Dependencies(Check):
         if exe is None:
             return Measurement.skip("pip-audit is not installed",
                                     enable="pip install pip-audit (make install does)")
-        service = ["-s", "osv", "--osv-url", ctx.config.security.osv_url] \
-            if ctx.config.security.osv_url else []
+        service = ["-s", "osv", "--osv-url", ctx.config.table(SecurityConfig).osv_url] \
+            if ctx.config.table(SecurityConfig).osv_url else []
         cmd = [exe, "--format", "json", "--progress-spinner", "off", "--no-deps",
                "--disable-pip", *service]
         for f in files:
@@ -111,7 +113,7 @@ class Dependencies(Check):
                            f"{(v.get('description') or '').strip()[:200]}",
                     fix=f"upgrade to {fixed}"))
         vulnerable = sum(1 for d in checked if d.get("vulns"))
-        source = ctx.config.security.osv_url or "PyPI's JSON API"
+        source = ctx.config.table(SecurityConfig).osv_url or "PyPI's JSON API"
         evidence = {"files": [str(f) for f in files], "service": source,
                     "skipped": [{"name": d["name"], "reason": d["skip_reason"]}
                                 for d in skipped], "checked": len(checked)}
@@ -150,6 +152,7 @@ class StaticAnalysis(Check):
     title = "Static analysis of the source (bandit)"
     fix = "Fix each finding at its file and line (bandit's page for the test id explains it)."
     slo = ("high_findings == 0",)
+    better = lower("high_findings", "findings")
     needs_target = False
     Options = SastOptions
 
@@ -206,6 +209,7 @@ class Secrets(Check):
     fix = ("Move the secret to the environment or a secret manager, rotate it (it is in the "
            "history), and keep it out of the repository.")
     slo = ("secrets == 0",)
+    better = lower("secrets")
     needs_target = False
     Options = SecretsOptions
 

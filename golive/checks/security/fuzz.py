@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
+from golive.checks.security.settings import SecurityConfig
 from golive.results import Finding, Measurement, Severity
 
 CURL = re.compile(r"(curl -X [^\n]+)")
@@ -70,6 +71,7 @@ class ApiFuzz(Check):
     fix = ("Validate input at the edge (4xx for bad input), never let an exception become a "
            "500, and keep responses to the documented schema.")
     slo = ("server_errors == 0",)  # a server error (ST101) is high; the rest medium
+    better = lower("server_errors", "problems")
     Options = FuzzOptions
 
     def run(self, ctx: CheckContext) -> Measurement:
@@ -95,7 +97,7 @@ class ApiFuzz(Check):
                     "--request-timeout", str(opts.request_timeout_s),
                     "--generation-database", "none", "--report", "junit",
                     "--report-junit-path", str(junit), "--report-dir", work]
-            if not ctx.config.security.allow_writes:
+            if not ctx.config.table(SecurityConfig).allow_writes:
                 args += ["--include-method", "GET"]
             if ctx.config.target.ca_bundle:
                 args += ["--tls-verify", ctx.config.target.ca_bundle]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, higher, lower
 from golive.checks.security.observatory import Inputs, grade, run_tests, score
 from golive.results import Finding, Measurement, Severity
 from golive.site import tls_verify
@@ -29,13 +29,14 @@ class ObservatoryGrade(Check):
     title = "Security headers graded (MDN HTTP Observatory, v6)"
     fix = "Fix the failing tests, largest penalty first (each finding names its fix)."
     slo = ("observatory_score >= 90",)
+    better = higher("observatory_score", "observatory_score_plain_http") | lower("tests_failed")
 
     def run(self, ctx: CheckContext) -> Measurement:
         target = ctx.target.rstrip("/")
         https_url = ctx.config.target.https_url.rstrip("/")
         page_url = target if target.startswith("https://") else (https_url or target)
         verify = tls_verify(ctx.config.target.ca_bundle)
-        with httpx.Client(base_url=page_url, timeout=ctx.config.target.timeout_s, verify=verify,
+        with ctx.http(base_url=page_url, timeout=ctx.config.target.timeout_s, verify=verify,
                           headers=ctx.config.target.headers, follow_redirects=True) as client:
             page = client.get("/")
             preflight = client.request("OPTIONS", "/", headers={

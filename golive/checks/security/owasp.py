@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from golive.blocks import Section, Table
 from golive.results import STATUS_ORDER, Result, Status
+from golive.store import RunRecord
 
 #: (id, name, checks, what stays manual)
 OWASP_2021: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
@@ -80,3 +82,19 @@ def owasp_table(results: Iterable[Result]) -> dict[str, list[dict[str, Any]]]:
                           "outcome": str(worst), "manual": manual})
         tables[edition] = table
     return tables
+
+
+def owasp_section(run: RunRecord) -> list[Section]:
+    """The report's OWASP Top 10 section (both editions), when the run holds security
+    results."""
+    if not any(r.area == "security" for r in run.results):
+        return []
+    blocks = []
+    for edition, rows in owasp_table(run.results).items():
+        blocks.append(Table(
+            f"OWASP Top 10 {edition}", ("outcome", "category", "checks", "stays manual"),
+            tuple((row["outcome"], f"{row['id']} {row['name']}",
+                   ", ".join(f"{c['check']} {c['status']}" for c in row["checks"]) or "—",
+                   row["manual"]) for row in rows),
+            status="outcome"))
+    return [Section("owasp", "OWASP Top 10", tuple(blocks))]

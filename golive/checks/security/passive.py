@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
 from golive.checks.security.observatory import external_scripts, parse_csp, parse_set_cookies
 from golive.results import Finding, Measurement, Severity
 
@@ -164,6 +164,7 @@ class PassiveScan(Check):
     title = "Passive scan (ZAP baseline rules)"
     fix = "Fix each finding; the rule ids are ZAP's, its docs explain them."
     slo = ("high_findings == 0",)
+    better = lower("high_findings", "findings")
     Options = PassiveOptions
 
     def run(self, ctx: CheckContext) -> Measurement:

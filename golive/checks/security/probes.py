@@ -17,7 +17,8 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
+from golive.checks.security.settings import SecurityConfig
 from golive.results import Finding, Measurement, Severity
 
 FOREIGN_ORIGIN = "https://golive-cors-probe.invalid"
@@ -86,6 +87,7 @@ class ActiveProbes(Check):
     title = "Active probes: CORS, sensitive files, methods, open redirects, authentication"
     fix = "Fix each finding (it names the request that showed it)."
     slo = ("high_findings == 0",)
+    better = lower("high_findings", "findings")
     Options = ProbeOptions
 
     def run(self, ctx: CheckContext) -> Measurement:
@@ -224,7 +226,7 @@ class ActiveProbes(Check):
     def _auth(self, ctx: CheckContext, send: Callable[..., httpx.Response | None]
               ) -> tuple[list[Finding], int]:
         out = []
-        protected = ctx.config.security.protected
+        protected = ctx.config.table(SecurityConfig).protected
         for path in protected:
             for label, headers in (
                     ("without credentials", {}),

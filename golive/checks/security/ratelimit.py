@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, lower
+from golive.checks.security.settings import SecurityConfig
 from golive.results import Finding, Measurement, Severity
 
 LOGIN_LIKE = ("login", "signin", "sign-in", "auth", "token", "session", "password")
@@ -56,7 +57,7 @@ def sample_body(schema: dict[str, Any], doc: dict[str, Any], depth: int = 0) -> 
 
 def endpoints(ctx: CheckContext) -> list[tuple[str, str, Any]]:
     """(method, path, json body) to burst: [security] rate_limited, else login-like POSTs."""
-    configured = ctx.config.security.rate_limited
+    configured = ctx.config.table(SecurityConfig).rate_limited
     doc = ctx.site.openapi or {}
     ops = {p: op for p, op in ctx.site.operations("post")}
     chosen = []
@@ -83,6 +84,7 @@ class RateLimit(Check):
     fix = ("Limit requests per client on login and write endpoints (429 with Retry-After and "
            "RateLimit headers).")
     slo = ("unlimited_endpoints == 0",)
+    better = lower("unlimited_endpoints")
     Options = RateLimitOptions
 
     def run(self, ctx: CheckContext) -> Measurement:

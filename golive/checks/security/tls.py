@@ -7,7 +7,6 @@ and expiry."""
 
 from __future__ import annotations
 
-import socket
 import ssl
 import warnings
 from datetime import UTC, datetime
@@ -16,8 +15,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.checks import Check, CheckContext
+from golive.checks import Check, CheckContext, higher, lower
 from golive.results import Finding, Measurement, Severity
+from golive.safety import check_host, connect
 
 VERSIONS = ("TLSv1", "TLSv1_1", "TLSv1_2", "TLSv1_3")
 LEGACY = ("TLSv1", "TLSv1_1")
@@ -32,7 +32,8 @@ class TLSOptions(BaseModel):
     timeout_s: float = Field(5.0, gt=0)
 
 
-def offered(host: str, port: int, version: str, timeout_s: float) -> bool | None:
+def offered(host: str, port: int, version: str, timeout_s: float,
+            allow: tuple[str, ...] = ()) -> bool | None:
     """Whether the server completes a handshake pinned to ``version`` (None: this client's
     OpenSSL cannot offer it, so it is unknown)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -48,7 +49,7 @@ def offered(host: str, port: int, version: str, timeout_s: float) -> bool | None
     except (ValueError, ssl.SSLError, AttributeError):
         return None
     try:
-        with socket.create_connection((host, port), timeout=timeout_s) as raw, \
+        with connect(host, port, timeout_s, allow) as raw, \
                 ctx.wrap_socket(raw, server_hostname=host) as tls:
             return tls.version() is not None
     except ssl.SSLError:
@@ -57,12 +58,12 @@ def offered(host: str, port: int, version: str, timeout_s: float) -> bool | None
         return False
 
 
-def certificate(host: str, port: int, cafile: str, timeout_s: float
-                ) -> tuple[dict[str, Any] | None, str]:
+def certificate(host: str, port: int, cafile: str, timeout_s: float,
+                allow: tuple[str, ...] = ()) -> tuple[dict[str, Any] | None, str]:
     """The verified peer certificate, or None and the verification error."""
     ctx = ssl.create_default_context(cafile=cafile or None)
     try:
-        with socket.create_connection((host, port), timeout=timeout_s) as raw, \
+        with connect(host, port, timeout_s, allow) as raw, \
                 ctx.wrap_socket(raw, server_hostname=host) as tls:
             return tls.getpeercert(), ""
     except ssl.SSLCertVerificationError as err:
@@ -76,6 +77,7 @@ class TLSCheck(Check):
     title = "TLS: no legacy protocol, a valid certificate chain that is not about to expire"
     fix = "Offer TLS 1.2 and 1.3 only; renew certificates automatically (e.g. ACME)."
     slo = ("legacy_protocols == 0", "days_to_expiry >= 14")
+    better = lower("legacy_protocols") | higher("days_to_expiry")
     Options = TLSOptions
 
     def run(self, ctx: CheckContext) -> Measurement:
@@ -86,7 +88,9 @@ class TLSCheck(Check):
                                     enable="set [target] https_url (or audit the https URL)")
         parts = urlsplit(url)
         host, port = parts.hostname or "", parts.port or 443
-        protocols = {LABEL[v]: offered(host, port, v, opts.timeout_s) for v in VERSIONS}
+        allow = tuple(ctx.config.target.allow_targets)
+        check_host(host, allow)
+        protocols = {LABEL[v]: offered(host, port, v, opts.timeout_s, allow) for v in VERSIONS}
         findings: list[Finding] = []
         legacy = [LABEL[v] for v in LEGACY if protocols[LABEL[v]]]
         for name in legacy:
@@ -96,7 +100,8 @@ class TLSCheck(Check):
         if not (protocols["TLS 1.2"] or protocols["TLS 1.3"]):
             findings.append(Finding("Neither TLS 1.2 nor TLS 1.3 offered", Severity.HIGH,
                                     location=f"{host}:{port}", fix=self.fix))
-        cert, error = certificate(host, port, ctx.config.target.ca_bundle, opts.timeout_s)
+        cert, error = certificate(host, port, ctx.config.target.ca_bundle, opts.timeout_s,
+                                  allow)
         metrics: dict[str, float] = {"legacy_protocols": float(len(legacy))}
         evidence: dict[str, Any] = {"endpoint": f"{host}:{port}",
                                     "protocols": {k: ("unknown (this client cannot offer it)"

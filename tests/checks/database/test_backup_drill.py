@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from golive.cli import cli
+from golive.cli import build_cli
 from golive.results import Status
 from tests.checks.database.conftest import Shop
 from tests.checks.helpers import run_one
 from tests.conftest import SPEC
+
+CLI = build_cli()
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 PgShop = Callable[[str], Shop]
@@ -24,7 +26,7 @@ def test_backup_restores_identical_copy_and_proves_index(pg_shop: PgShop,
     shop = pg_shop("missing_index")
     run_one("database.n_plus_one", shop.url, database=shop.db)  # statements to advise on
     out = tmp_path / "drill.json"
-    r = CliRunner().invoke(cli, ["drill", "backup", "--db", shop.db, "--prove-indexes",
+    r = CliRunner().invoke(CLI, ["drill", "backup", "--db", shop.db, "--prove-indexes",
                                  "--json", str(out), "--store",
                                  f"sqlite:///{tmp_path / 'h.db'}"], catch_exceptions=False)
     report = json.loads(out.read_text())
@@ -60,7 +62,7 @@ def test_failing_backup_command_is_critical(pg_shop: PgShop) -> None:
 
 
 def test_drill_without_database_is_one_line_exit_2(tmp_path: Path) -> None:
-    r = CliRunner().invoke(cli, ["drill", "backup", "--store", f"sqlite:///{tmp_path / 'h.db'}"])
+    r = CliRunner().invoke(CLI, ["drill", "backup", "--store", f"sqlite:///{tmp_path / 'h.db'}"])
     assert r.exit_code == 2
     assert "no database: pass --db" in r.output and len(r.output.strip().splitlines()) == 1
 
@@ -68,10 +70,10 @@ def test_drill_without_database_is_one_line_exit_2(tmp_path: Path) -> None:
 def test_audit_plan_takes_the_latest_drill(pg_shop: PgShop, tmp_path: Path) -> None:
     shop = pg_shop("none")
     store = ["--store", f"sqlite:///{tmp_path / 'h.db'}"]
-    drill = CliRunner().invoke(cli, ["drill", "backup", "--db", shop.db, *store])
+    drill = CliRunner().invoke(CLI, ["drill", "backup", "--db", shop.db, *store])
     assert drill.exit_code == 0, drill.output
     out = tmp_path / "audit.json"
-    CliRunner().invoke(cli, ["audit", "--target", shop.url, "--only", "http.health", "--plan",
+    CliRunner().invoke(CLI, ["audit", "--target", shop.url, "--only", "http.health", "--plan",
                              str(SPEC), "--json", str(out), *store], catch_exceptions=False)
     criteria = json.loads(out.read_text())["criteria"]
     backup = [c for c in criteria if "Backup/restore tested" in c["text"]]

@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 
+from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.frontend.tools import find_tools
-from golive.config import Config, FrontendConfig, TargetConfig
+from golive.config import Config, TargetConfig
 from golive.demo.server import RunningDemo
 from golive.plan import parse_plan
 from golive.report.artifacts import export_artifacts
 from golive.results import Severity, Status
-from golive.runner import run_audit
+from golive.session import AuditRequest, run_session
 from golive.store import Store
 from tests.checks.helpers import run_one
 from tests.conftest import SPEC
@@ -92,8 +93,8 @@ def test_the_tuned_shop_scores_95_everywhere_and_passes_every_criterion(
     url = demo("none").url
     store = Store(f"sqlite:///{tmp_path / 'golive.db'}")
     config = Config(target=TargetConfig(url=url), frontend=FrontendConfig(runs=1))
-    outcome = run_audit(target=url, config=config, store=store, only=["frontend"],
-                        plan=parse_plan(str(SPEC)))
+    outcome = run_session(AuditRequest(target=url, config=config, store=store,
+                                       only=("frontend",), plan=parse_plan(str(SPEC))))
     results = {r.check: r for r in outcome.results}
     assert set(results) == {"frontend.lighthouse", "frontend.vitals", "frontend.bundle",
                             "frontend.assets"}
@@ -147,9 +148,10 @@ def test_a_bundle_shrunk_by_a_fifth_meets_the_plan_criterion(
 
     def audit(flaws: str, baseline: int | None) -> Any:
         url = demo(flaws).url
-        return run_audit(target=url, config=Config(target=TargetConfig(url=url)), store=store,
-                         only=["frontend.bundle"], plan=plan,
-                         baseline=store.get_run(baseline) if baseline else None)
+        return run_session(AuditRequest(
+            target=url, config=Config(target=TargetConfig(url=url)), store=store,
+            only=("frontend.bundle",), plan=plan,
+            baseline=store.get_run(baseline) if baseline else None))
 
     before = audit("big_bundle", None)
     after = audit("none", before.run_id)

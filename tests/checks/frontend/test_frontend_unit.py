@@ -25,9 +25,9 @@ from golive.checks.frontend.lighthouse import (
     median_run,
     parse_report,
 )
+from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.frontend.tools import Tools, find_tools
 from golive.checks.frontend.visit import SHARED_KEY, BrowserPass
-from golive.config import FrontendConfig
 from golive.results import Result, Severity, Status
 from golive.store import RunRecord
 from tests.checks.helpers import run_one
