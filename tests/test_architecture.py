@@ -105,3 +105,24 @@ def test_ci_logs_use_the_full_line(monkeypatch: pytest.MonkeyPatch) -> None:
     assert all(len(line) <= 120 for line in lines)
     monkeypatch.setenv("COLUMNS", "200")
     assert console().width == 200
+
+
+def test_a_result_whose_plugin_is_not_installed_renders_generically() -> None:
+    from golive.report import render_html, report_dict
+
+    run = _run(1, score=3.0)
+    run.results[0].check = "elsewhere.thing"
+    run.results[0].evidence = {"endpoints": {"GET /x": {"p95_ms": 1.0}}, "series": [{"t": 1}]}
+    assert report_dict(run)["results"][0]["views"] == []
+    html = render_html([("t", run)])
+    assert "elsewhere.thing" in html and "score" in html and "per endpoint" not in html
+
+
+def test_a_views_crash_is_a_note_not_a_broken_report() -> None:
+    from golive.report import report_dict
+
+    run = _run(1)
+    run.results[0].check = "load.latency"
+    run.results[0].evidence = {"endpoints": {"GET /x": "not a mapping"}}
+    (view,) = report_dict(run)["results"][0]["views"]
+    assert view["kind"] == "note" and "failed" in view["text"]

@@ -63,6 +63,9 @@ def test_ready_target_exits_0_and_writes_every_report(run: Callable[..., Result]
     plan = (tmp_path / "plan.md").read_text()
     assert "- Health checks functional _(golive run 1: ✅ pass" in plan
     assert "| Total Subtasks | 98 |" in plan
+    # the updated plan of that run renders again from the history, byte for byte
+    again = run("plan", "render", "1", *_store_arg(tmp_path))
+    assert again.exit_code == 0 and again.output == plan
 
 
 def test_flawed_target_exits_1(run: Callable[..., Result], demo: Demo, tmp_path: Path) -> None:

@@ -6,7 +6,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from golive.config import MappingRule
-from golive.plan.evaluate import ItemOutcome, evaluate_plan, normalise, stale_signoffs
+from golive.plan.evaluate import (
+    ItemOutcome,
+    evaluate_plan,
+    normalise,
+    outcomes_from_rows,
+    stale_signoffs,
+)
 from golive.plan.mapping import Mapping, map_item
 from golive.plan.model import Category, Item, Plan, Task
 from golive.plan.parse import parse_plan, parse_text
@@ -14,8 +20,8 @@ from golive.plan.render import render_plan
 
 __all__ = [
     "Category", "Item", "ItemOutcome", "Mapping", "Plan", "Task", "evaluate_plan",
-    "map_item", "normalise", "parse_plan", "parse_text", "plan_to_dict", "render_plan",
-    "stale_signoffs",
+    "map_item", "normalise", "outcomes_from_rows", "parse_plan", "parse_text", "plan_to_dict",
+    "render_plan", "stale_signoffs",
 ]
 
 

@@ -135,3 +135,20 @@ def _decide(item: Item, mapping: Mapping, results: MappingT[str, Result],
     parts = [f"{o.metric}={format_number(o.actual or 0)} ({o.expression})" for o in outcomes]
     ok = all(o.ok for o in outcomes)
     return (Status.PASS if ok else Status.FAIL), ", ".join(parts)
+
+
+def outcomes_from_rows(plan: Plan, rows: Iterable[MappingT[str, Any]]) -> list[ItemOutcome]:
+    """A stored run's plan items (``RunRecord.criteria``) as outcomes of ``plan``, the plan as
+    that run read it (``RunRecord.plan_text``): the updated plan renders again from the
+    history."""
+    items = {i.key: (owner, i) for owner, i in plan.items()}
+    out = []
+    for row in rows:
+        found = items.get(row.get("key", ""))
+        if found is None:
+            continue
+        owner, item = found
+        out.append(ItemOutcome(owner, item, Mapping(row.get("check"), tuple(row.get("slo") or ()),
+                                                    "stored"),
+                               Status(row["status"]), row.get("note", "")))
+    return out

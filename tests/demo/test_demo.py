@@ -110,6 +110,7 @@ def test_shop_on_postgresql(pg_database: Callable[[], str]) -> None:
     assert "ix_shop_reviews_product" not in indexes  # the missing_index flaw
 
 
+@pytest.mark.integration
 def test_golive_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     store = f"sqlite:///{tmp_path / 'h.db'}"
@@ -127,6 +128,18 @@ def test_golive_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     hist = json.loads(CliRunner().invoke(CLI, ["history", "--json", "--store", store]).output)
     assert [(h["label"], h["verdict"]) for h in hist] == [
         ("demo-tuned", "ready"), ("demo-baseline", "not-ready")]
+    # the comparison judges each figure in the direction its check declared
+    comp = json.loads(CliRunner().invoke(CLI, ["compare", "1", "2", "--json", "--store",
+                                               store]).output)
+    verdict = {(c["check"], c["scope"], c["metric"]): c["verdict"] for c in comp["changes"]}
+    assert verdict[("http.compression", "overall", "compressed_pct")] == "improvement"
+    assert verdict.get(("frontend.bundle", "overall", "unused_js_pct"),
+                       "improvement") == "improvement"
+    assert verdict.get(("frontend.bundle", "overall", "bundle_bytes"),
+                       "improvement") == "improvement"
+    assert "noise" not in {c["verdict"] for c in comp["changes"]}
+    assert all(c["verdict"] != "too few samples" or "needs" in c["note"]
+               for c in comp["changes"])
     if find_tools(FrontendConfig()).missing_lighthouse() is None:
         # the whole Lighthouse reports sit beside the HTML report, which links them
         assert 'href="golive-report-files/run-' in html
@@ -148,4 +161,6 @@ def test_golive_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert status["demo-baseline"]["database.indexes"] == "fail"
     assert status["demo-tuned"]["database.n_plus_one"] == "pass"
     assert status["demo-tuned"]["database.indexes"] == "pass"
+    assert verdict[("database.n_plus_one", "overall", "n_plus_one_endpoints")] == "improvement"
+    assert verdict[("database.indexes", "overall", "missing_indexes")] == "improvement"
     assert status["demo-tuned"]["database.pool"] in ("pass", "warn")  # warn: default settings

@@ -183,3 +183,33 @@ def test_load_init_writes_a_usable_scenario(demo: Demo, tmp_path: Path) -> None:
     settings = CheckSettings(**tomllib.loads(text))
     assert settings.slo == ["p(95) < 500ms", "p(99) < 1000ms", "error_rate < 1%"]
     LoadOptions.model_validate(settings.options)  # it is a valid scenario
+
+
+def test_the_load_generator_does_not_follow_a_redirect_off_the_target() -> None:
+    """Locust follows redirects by default; golive's generator does not leave the target: a
+    redirect to another host is a failed request naming the host, never a request to it."""
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.targets import serve_handler
+
+    class Away(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("location", "http://203.0.113.7/elsewhere"
+                             if self.path == "/away" else "/here")
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serve_handler(Away) as url:
+        r = _load(url, users=2, ramp_s=0.5, hold_s=2, think_min_s=0.1, think_max_s=0.2,
+                  requests=[{"path": "/away", "name": "away"}, {"path": "/local", "name": "local"}])
+    away, local = r.evidence["endpoints"]["GET away"], r.evidence["endpoints"]["GET local"]
+    assert away["requests"] > 0 and away["error_rate_pct"] == 100
+    assert local["requests"] > 0 and local["error_rate_pct"] == 0  # same origin: a response
+    assert any("redirect to another host refused: 203.0.113.7" in k
+               for k in r.evidence["errors_by_exception"]), r.evidence["errors_by_exception"]

@@ -90,7 +90,10 @@ class _Recorder:
         self.status[f"{status // 100}xx" if status else "none"] += 1
         if exception is not None:
             self.failures[key] += 1
-            self.exceptions[type(exception).__name__] += 1
+            name = type(exception).__name__
+            if name == "CatchResponseError":  # golive's own failures: their message says why
+                name = f"{name}: {str(exception)[:120]}"
+            self.exceptions[name] += 1
         # a stall: nothing completed for longer than STALL_MS, while this request was waiting
         # for at least half of that gap (an idle generator is not a stalled target)
         started = now - latency_ms / 1000

@@ -14,6 +14,7 @@ import random
 import re
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from gevent import GreenletExit
 from locust import FastHttpUser, LoadTestShape, task
@@ -35,6 +36,16 @@ def _pick(data: Any, path: str) -> Any:
                 return None
             data = random.choice(data) if m[2] == "*" else data[int(m[2])]
     return data
+
+
+def _other_origin(location: str, host: str) -> str:
+    """The host of a redirect ``location`` when it leaves the target's origin, else ""."""
+    if not location.startswith(("http://", "https://", "//")):
+        return ""  # a relative redirect stays on the target
+    there = urlsplit(location if "://" in location else "http:" + location)
+    here = urlsplit(host)
+    return "" if (there.hostname, there.port) == (here.hostname, here.port) else (
+        there.hostname or location)
 
 
 def _fill(value: Any, variables: dict[str, Any]) -> Any:
@@ -125,8 +136,15 @@ class GoliveUser(FastHttpUser):
 
     def _send(self, method: str, path: str, step: dict[str, Any],
               kwargs: dict[str, Any]) -> None:
-        with self.client.request(method, path, catch_response=True, **kwargs) as response:
-            if response.status_code >= 400 or response.status_code == 0:
+        # redirects are not followed: golive's safety rule (only the checked target) holds for
+        # the load generator too; a redirect to another origin fails the request, naming it
+        with self.client.request(method, path, catch_response=True, allow_redirects=False,
+                                 **kwargs) as response:
+            location = response.headers.get("location", "") if response.headers else ""
+            elsewhere = _other_origin(location, self.host or "")
+            if elsewhere:
+                response.failure(f"redirect to another host refused: {elsewhere}")
+            elif response.status_code >= 400 or response.status_code == 0:
                 response.failure(f"HTTP {response.status_code}")
             elif step.get("extract"):
                 try:

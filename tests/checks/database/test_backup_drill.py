@@ -73,9 +73,19 @@ def test_audit_plan_takes_the_latest_drill(pg_shop: PgShop, tmp_path: Path) -> N
     drill = CliRunner().invoke(CLI, ["drill", "backup", "--db", shop.db, *store])
     assert drill.exit_code == 0, drill.output
     out = tmp_path / "audit.json"
-    CliRunner().invoke(CLI, ["audit", "--target", shop.url, "--only", "http.health", "--plan",
-                             str(SPEC), "--json", str(out), *store], catch_exceptions=False)
+    CliRunner().invoke(CLI, ["audit", "--target", shop.url, "--db", shop.db, "--only",
+                             "http.health", "--plan", str(SPEC), "--json", str(out), *store],
+                       catch_exceptions=False)
     criteria = json.loads(out.read_text())["criteria"]
     backup = [c for c in criteria if "Backup/restore tested" in c["text"]]
     assert backup and all(c["status"] == "pass" for c in backup), backup
     assert "drills.backup pass" in backup[0]["note"] and "(run 1," in backup[0]["note"]
+    # a drill of another database (or of another project) decides nothing here
+    other = shop.db.rsplit("/", 1)[0] + "/elsewhere"
+    for extra in (["--db", other], ["--db", shop.db, "--project", "blog"]):
+        CliRunner().invoke(CLI, ["audit", "--target", shop.url, *extra, "--only",
+                                 "http.health", "--plan", str(SPEC), "--json", str(out),
+                                 *store], catch_exceptions=False)
+        backup = [c for c in json.loads(out.read_text())["criteria"]
+                  if "Backup/restore tested" in c["text"]]
+        assert {c["status"] for c in backup} == {"skipped"}, (extra, backup)
