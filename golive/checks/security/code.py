@@ -16,6 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from golive.checks import Check, CheckContext, lower
 from golive.checks.security.settings import SecurityConfig
 from golive.results import Finding, Measurement, Severity
+from golive.safety import check_host
+
+#: where pip-audit looks vulnerabilities up without [security] osv_url
+PYPI = "pypi.org"
 
 EXCLUDED_DIRS = (".venv", "venv", "node_modules", ".git", "build", "dist", "__pycache__",
                  ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".golive")
@@ -87,8 +91,10 @@ class Dependencies(Check):
         if exe is None:
             return Measurement.skip("pip-audit is not installed",
                                     enable="pip install pip-audit (make install does)")
-        service = ["-s", "osv", "--osv-url", ctx.config.table(SecurityConfig).osv_url] \
-            if ctx.config.table(SecurityConfig).osv_url else []
+        osv_url = ctx.config.table(SecurityConfig).osv_url
+        if not osv_url:  # pip-audit would ask PyPI: a host like any other for the safety rule
+            check_host(PYPI, ctx.config.target.allow_targets, what="vulnerability service")
+        service = ["-s", "osv", "--osv-url", osv_url] if osv_url else []
         cmd = [exe, "--format", "json", "--progress-spinner", "off", "--no-deps",
                "--disable-pip", *service]
         for f in files:

@@ -95,6 +95,8 @@ class ApiFuzz(Check):
                     "--checks", ",".join(opts.checks), "--phases", ",".join(phases),
                     "--seed", str(opts.seed), "--workers", "1", "--no-color",
                     "--request-timeout", str(opts.request_timeout_s),
+                    # golive's safety rule: no redirect is followed off the checked target
+                    "--max-redirects", "0",
                     "--generation-database", "none", "--report", "junit",
                     "--report-junit-path", str(junit), "--report-dir", work]
             if not ctx.config.table(SecurityConfig).allow_writes:

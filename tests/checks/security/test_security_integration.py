@@ -195,3 +195,12 @@ def test_api_fuzz_finds_a_server_error_with_curl(demo: Demo) -> None:
     assert "curl -X GET" in errors[0].detail and "/divide" in errors[0].detail
     tuned = run_one("security.api_fuzz", demo("none").url, profile="quick")
     assert tuned.status is Status.PASS, tuned.findings
+
+
+def test_the_dependency_audit_asks_pypi_only_when_allowed(tmp_path: Path) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("requests==2.19.0\n")
+    r = run_one("security.dependencies", "http://127.0.0.1:1",
+                security={"requirements": [str(req)]})
+    assert r.status is Status.SKIPPED
+    assert "'pypi.org'" in r.reason and "allow_targets" in r.reason
