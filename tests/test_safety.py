@@ -175,3 +175,38 @@ def test_no_connection_leaves_loopback_under_strace(tmp_path: Path) -> None:
     assert off == [], "connections off loopback:\n" + "\n".join(off)
     results = json.loads(report.read_text())["results"]
     assert any(OUTSIDE in (r["reason"] + json.dumps(r["findings"])) for r in results)
+
+
+class _PageWithAThirdParty(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/":
+            body = (f'<!doctype html><title>t</title><img src="/local.svg" alt="l">'
+                    f'<img src="http://{OUTSIDE}/pixel.svg" alt="x">').encode()
+            kind = "text/html"
+        else:
+            body, kind = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', \
+                "image/svg+xml"
+        self.send_response(200)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.integration
+def test_the_browser_golive_starts_loads_nothing_off_the_allowlist() -> None:
+    from golive.checks.frontend.browser import Browser
+    from golive.checks.frontend.settings import FrontendConfig
+    from golive.checks.frontend.tools import find_tools
+
+    tools = find_tools(FrontendConfig())
+    if tools.missing_browser():
+        pytest.skip(tools.missing_browser() or "")
+    with serve_handler(_PageWithAThirdParty) as url, Browser(tools) as browser:
+        profile = browser.visit(url, "/", interactions=[], timeout_s=20)
+    answered = {r.url for r in profile.resources}
+    assert f"{url}/local.svg" in answered  # the page and its own image loaded
+    assert not [u for u in answered if OUTSIDE in u], answered
