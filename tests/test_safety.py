@@ -178,7 +178,7 @@ def test_no_connection_leaves_loopback_under_strace(tmp_path: Path) -> None:
 
 
 class _PageWithAThirdParty(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/":
             body = (f'<!doctype html><title>t</title><img src="/local.svg" alt="l">'
                     f'<img src="http://{OUTSIDE}/pixel.svg" alt="x">').encode()
