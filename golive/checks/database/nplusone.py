@@ -19,7 +19,7 @@ from golive.checks import Check, CheckContext, lower
 from golive.checks.database.connect import connect, open_or_skip, probe
 from golive.checks.database.requests import Endpoint, count_items, discover
 from golive.checks.database.stats import Key, Stat, wait_quiet
-from golive.results import Finding, Measurement, Result, Severity
+from golive.results import Finding, Measurement, Result, Severity, format_number
 
 FIX = ("Load the related rows in one query: a JOIN, the ORM's eager loading (SQLAlchemy "
        "selectinload/joinedload, Django select_related/prefetch_related, Rails includes, "
@@ -157,8 +157,9 @@ class NPlusOne(Check):
             growth = ", ".join(
                 (f"{s['items']:g} → " if isinstance(s.get("items"), (int, float)) else "")
                 + f"{s.get('statements', '?')}" for s in e.get("samples") or [])
-            queries = "; ".join(f"{short(n.get('query', ''), 160)} ({n.get('per_item')}/item)"
-                                for n in e.get("n_plus_one") or [])
+            queries = "; ".join(
+                f"{short(n.get('query', ''), 300)} ({format_number(n.get('per_item') or 0)}/item)"
+                for n in e.get("n_plus_one") or [])
             rows.append((e.get("endpoint", ""), e.get("kind", ""), growth, queries or "-"))
         if not rows:
             return []

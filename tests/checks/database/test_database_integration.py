@@ -33,6 +33,18 @@ def test_n_plus_one_found_on_exactly_the_endpoint_that_has_it(pg_shop: PgShop) -
     counts = [s["statements"] for s in samples]
     assert counts[1] - counts[0] == 5 and counts[2] - counts[1] == 10
     assert rows["/api/products/{product_id}"]["n_plus_one"] == []
+    # the report shows the growth as figures (it once printed "<built-in method items ...>")
+    from datetime import UTC, datetime
+
+    from golive.report import render_html
+    from golive.store import RunRecord
+
+    run = RunRecord(id=1, started_at=datetime.now(UTC), target=shop.url, profile="quick",
+                    golive_version="0", status="complete", results=[r])
+    html = render_html([("N+1", run)])
+    growth = ", ".join(f"{s['items']} → {s['statements']}" for s in samples)
+    assert growth in html and "built-in method" not in html
+    assert "FROM shop_categories" in html and "(1/item)" in html
 
 
 def test_tuned_shop_has_no_n_plus_one_and_few_statements(pg_shop: PgShop) -> None:
