@@ -172,6 +172,7 @@ VERDICT_COLOR = {IMPROVEMENT: "green", REGRESSION: "bold red"}
 def print_comparison(console: Console, comp: Comparison) -> None:
     console.rule(Text(f"compare run {comp.before.id} → run {comp.after.id}", style="bold"))
     table = Table(expand=True)
+    hidden = 0
     for col in ("check", "scope", "metric", "before", "after", "change", "verdict"):
         table.add_column(col, justify="right" if col in ("before", "after", "change") else "left")
     for s in comp.statuses:
@@ -180,6 +181,9 @@ def print_comparison(console: Console, comp: Comparison) -> None:
                       Text(s.verdict if s.verdict != SAME else "",
                            style=VERDICT_COLOR.get(s.verdict, "")))
         for m in comp.of(s.check):
+            if m.verdict == SAME:  # the JSON and HTML comparisons list every figure
+                hidden += 1
+                continue
             change = "" if m.change is None else format_number(m.change)
             if m.change_pct is not None and m.change:
                 change += f" ({m.change_pct:+.0f}%)"
@@ -188,6 +192,10 @@ def print_comparison(console: Console, comp: Comparison) -> None:
                           "-" if m.after is None else format_number(m.after), change,
                           Text(m.verdict, style=VERDICT_COLOR.get(m.verdict, "dim")))
     console.print(table)
+    if hidden:
+        console.print(Text(f"{hidden} figure(s) the same in both runs are not shown "
+                           "('golive compare A B --json' and the HTML report list them)",
+                           style="dim"))
     console.print(Text(
         f"{len(comp.improved)} check(s) improved, {len(comp.regressed)} regressed; verdict "
         f"{comp.before.verdict} → {comp.after.verdict}", style="bold"))

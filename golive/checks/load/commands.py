@@ -136,6 +136,9 @@ def load_worker(master_host: str, master_port: int, target: str | None,
 
     config = _load_settings(load_config(config_path), scenario, {
         "locustfile": str(Path(locustfile).resolve()) if locustfile else None})
+    from golive.safety import check_host
+
+    check_host(master_host, config.target.allow_targets, what="master host")
     opts = _load_options(config, profile)
     if not has_scenario(opts):
         target = target or config.target.url
