@@ -171,6 +171,9 @@ class Store:
         self.url = normalise_url(url)
         if self.url.startswith("sqlite:///"):
             path = Path(self.url[len("sqlite:///"):])
+            if not migrate and check and not path.exists():  # a reader creates nothing
+                raise StoreError(f"no golive history at {path} yet: run an audit first (or "
+                                 "pass --store URL)")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:

@@ -161,3 +161,11 @@ def test_golive_import_cli(tmp_path: Path, sqlite_store: Store) -> None:
     bad = CliRunner().invoke(build_cli(), ["import", str(tmp_path / "bad.json"),
                                            "--store", target])
     assert bad.exit_code == 2 and "not a golive JSON report" in bad.stderr
+
+
+def test_a_reading_command_creates_no_store(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(build_cli(), ["history"])
+    assert r.exit_code == 2 and "no golive history at" in r.stderr
+    assert not (tmp_path / ".golive").exists()
