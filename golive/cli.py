@@ -125,7 +125,7 @@ def plan_show(file: str, as_json: bool, config_path: str | None, store_url: str 
 def plan_render(run: str, out_file: str | None, config_path: str | None,
                 store_url: str | None) -> None:
     """The plan as one stored run updated it, rendered again from the history."""
-    from golive.command import writable
+    from golive.command import emit
     from golive.plan import outcomes_from_rows, parse_text, render_plan
 
     record = _store(_config(config_path), store_url, migrate=False).get_run(run)
@@ -134,12 +134,7 @@ def plan_render(run: str, out_file: str | None, config_path: str | None,
                          "'golive audit' to keep one")
     parsed = parse_text(record.plan_text, record.plan_path or f"run {record.id}")
     text = render_plan(parsed, outcomes_from_rows(parsed, record.criteria), record.id)
-    if out_file:
-        writable(out_file, "--out")
-        Path(out_file).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out_file} (the plan as run {record.id} updated it)")
-    else:
-        click.echo(text, nl=False)
+    emit(text, out_file, f"wrote {out_file} (the plan as run {record.id} updated it)")
 
 
 # --- audit -------------------------------------------------------------------------------

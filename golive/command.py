@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -52,6 +53,16 @@ def open_store(config: Config, url: str | None, *, migrate: bool = True) -> Stor
 def writable(path: str | None, option: str) -> None:
     if path and not Path(path).resolve().parent.is_dir():
         raise UsageError(f"{option} {path}: folder {Path(path).parent} does not exist")
+
+
+def emit(text: str, out: str | None, done: str) -> None:
+    """Print ``text``, or write it to the file ``out`` (``--out``) and say ``done``."""
+    if out:
+        writable(out, "--out")
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(done)
+    else:
+        click.echo(text, nl=False)
 
 
 store_option = click.option("--store", "store_url", metavar="URL",
@@ -100,8 +111,6 @@ def run_and_report(request: AuditRequest, *, json_out: str | None = None,
                          (plan_out, "--plan-out")):
         writable(path, option)
     with progress_events(console(stderr=True)) as events:
-        from dataclasses import replace
-
         outcome = run_session(replace(request, events=events))
     run = request.store.get_run(outcome.run_id)
     print_run(console(), run, title=title)

@@ -12,11 +12,11 @@ import click
 from golive.command import (
     baseline_for,
     config_option,
+    emit,
     open_store,
     project_option,
     run_and_report,
     store_option,
-    writable,
 )
 from golive.command import load as load_config
 from golive.config import Config
@@ -185,9 +185,4 @@ def load_init(openapi_url: str, out: str | None) -> None:
         if not ok:
             raise UsageError(f"--openapi {openapi_url}: not an OpenAPI document (no 'paths')")
         text = starter_toml(site)
-    if out:
-        writable(out, "--out")
-        Path(out).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}; run it with 'golive load --scenario {out}'")
-    else:
-        click.echo(text, nl=False)
+    emit(text, out, f"wrote {out}; run it with 'golive load --scenario {out}'")
