@@ -21,6 +21,7 @@ from golive.checks.database.stats import Snapshot, snapshot
 
 SAMPLE_SQL = """
 SELECT coalesce(nullif(application_name, ''), '(none)') AS app, usename AS role,
+       datname IS NOT DISTINCT FROM current_database() AS here,
        count(*) AS sessions,
        count(*) FILTER (WHERE state = 'active') AS active,
        count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting,
@@ -29,7 +30,7 @@ SELECT coalesce(nullif(application_name, ''), '(none)') AS app, usename AS role,
                 FILTER (WHERE state LIKE 'idle in transaction%%'), 0) AS idle_in_tx_age_s
 FROM pg_stat_activity
 WHERE backend_type = 'client backend' AND coalesce(application_name, '') <> %s
-GROUP BY 1, 2
+GROUP BY 1, 2, 3
 """
 
 
@@ -38,12 +39,16 @@ def sample_activity(conn: psycopg.Connection[dict[str, Any]]) -> list[dict[str, 
 
 
 def summarise(samples: list[list[dict[str, Any]]], max_connections: int) -> dict[str, Any]:
-    """Peak figures per application over a series of activity samples."""
+    """Peak figures per application of the target's database over a series of activity
+    samples; the headroom counts the whole cluster (every database shares max_connections)."""
     apps: dict[str, dict[str, Any]] = {}
-    peak_total = 0
+    peak_total = peak_here = 0
     for rows in samples:
         peak_total = max(peak_total, sum(int(r["sessions"]) for r in rows))
+        peak_here = max(peak_here, sum(int(r["sessions"]) for r in rows if r.get("here", True)))
         for r in rows:
+            if not r.get("here", True):  # another database of the cluster: not this pool
+                continue
             a = apps.setdefault(r["app"], {"application_name": r["app"], "role": r["role"],
                                            "max_sessions": 0, "max_active": 0,
                                            "max_waiting": 0, "max_idle_in_tx": 0,
@@ -54,7 +59,8 @@ def summarise(samples: list[list[dict[str, Any]]], max_connections: int) -> dict
             a["max_idle_in_tx"] = max(a["max_idle_in_tx"], int(r["idle_in_tx"]))
             a["max_idle_in_tx_age_s"] = max(a["max_idle_in_tx_age_s"],
                                             round(float(r["idle_in_tx_age_s"]), 3))
-    return {"samples": len(samples), "peak_sessions": peak_total,
+    return {"samples": len(samples), "peak_sessions": peak_here,
+            "peak_sessions_cluster": peak_total,
             "max_connections": max_connections,
             "headroom_pct": round(100.0 * (1 - peak_total / max_connections), 1)
             if max_connections else None,

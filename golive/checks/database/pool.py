@@ -157,6 +157,8 @@ class ConnectionPool(Check):
         metrics: dict[str, float] = {"pool_size_max": float(pool), "waiting_max": float(waiting),
                                      "idle_in_tx_age_max_s": float(idle_age),
                                      "peak_sessions": float(observed.get("peak_sessions", 0)),
+                                     "peak_sessions_cluster": float(
+                                         observed.get("peak_sessions_cluster", 0)),
                                      "max_connections": float(observed.get("max_connections", 0))}
         if headroom is not None:
             metrics["headroom_pct"] = float(headroom)
@@ -166,5 +168,7 @@ class ConnectionPool(Check):
             evidence={"source": source, "activity": observed, "settings": settings,
                       "burst": traffic},
             summary=(f"during {source}: at most {pool} session(s) for {busiest}, "
-                     f"{observed.get('peak_sessions', 0)} of {observed.get('max_connections')} "
-                     f"connections in use, {waiting} waiting on locks"))
+                     f"{observed.get('peak_sessions', 0)} on this database, "
+                     f"{observed.get('peak_sessions_cluster', 0)} of "
+                     f"{observed.get('max_connections')} connections of the cluster in use, "
+                     f"{waiting} waiting on locks"))

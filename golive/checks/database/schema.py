@@ -29,6 +29,7 @@ INDEXES_SQL = f"""
 SELECT n.nspname AS schema, t.relname AS table, c.relname AS index, i.indisunique AS uniq,
        i.indisprimary AS primary, i.indkey::text AS keys, coalesce(i.indexprs::text, '') AS exprs,
        coalesce(i.indpred::text, '') AS pred, am.amname AS method,
+       i.indclass::text AS opclasses, i.indcollation::text AS collations,
        pg_relation_size(c.oid) AS bytes
 FROM pg_index i
 JOIN pg_class c ON c.oid = i.indexrelid
@@ -98,7 +99,10 @@ def hygiene(conn: psycopg.Connection[dict[str, Any]], *, min_history_h: float = 
                 continue
             if (a["method"], a["exprs"], a["pred"]) != (b["method"], b["exprs"], b["pred"]):
                 continue
-            ka, kb = a["keys"].split(), b["keys"].split()
+            # an index is the same only with the same operator classes and collations per
+            # column: (name varchar_pattern_ops), Django's "_like" index, serves LIKE 'x%'
+            # where (name) cannot
+            ka, kb = _columns(a), _columns(b)
             same = ka == kb and a["index"] > b["index"] and not (a["primary"] or a["uniq"])
             prefix = (len(ka) < len(kb) and kb[:len(ka)] == ka and not a["uniq"]
                       and not a["primary"] and a["method"] == "btree")
@@ -127,3 +131,9 @@ def hygiene(conn: psycopg.Connection[dict[str, Any]], *, min_history_h: float = 
     evidence = {"stats_age_hours": round(age, 2), "unused_indexes": len(unused),
                 "duplicate_indexes": len(duplicates), "fk_without_index": len(fks)}
     return findings, evidence
+
+
+def _columns(index: Any) -> list[tuple[str, str, str]]:
+    """(column, operator class, collation) of each key of an index row of INDEXES_SQL."""
+    return list(zip(index["keys"].split(), index["opclasses"].split(),
+                    index["collations"].split(), strict=False))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -168,3 +169,37 @@ def test_server_without_preload_says_how_to_enable(pg_database: Callable[[], str
     r = run_one("database.n_plus_one", pg_shop("none").url, database=db)
     assert r.status is Status.SKIPPED
     assert "shared_preload_libraries = 'pg_stat_statements'" in r.reason
+
+
+def test_pool_counts_the_targets_database_not_the_whole_cluster(pg_shop: PgShop,
+                                                                pg_cluster: Cluster) -> None:
+    """Issue 12, item 5: another service's sessions on the same cluster are not this pool;
+    they still count against the cluster's max_connections."""
+    shop = pg_shop("missing_index")
+    other = pg_cluster.url("postgres", application_name="other-service")
+    with contextlib.ExitStack() as stack:
+        for _ in range(12):
+            stack.enter_context(psycopg.connect(other))
+        r = run_one("database.pool", shop.url, database=shop.db,
+                    options={"burst_users": 4, "burst_s": 1.5})
+    apps = {a["application_name"] for a in r.evidence["activity"]["applications"]}
+    assert "other-service" not in apps and "golive-demo" in apps
+    assert r.metrics["peak_sessions_cluster"] >= r.metrics["peak_sessions"] + 12
+    assert r.metrics["pool_size_max"] < 12 + 1  # the shop's own sessions only
+    assert "on this database" in r.summary
+
+
+def test_an_index_with_another_operator_class_is_not_a_duplicate(pg_cluster: Cluster,
+                                                                 pg_shop: PgShop) -> None:
+    """Issue 12, item 6: (name) and (name varchar_pattern_ops), Django's "_like" pair, serve
+    different queries; the same index twice is a duplicate."""
+    db = pg_cluster.create_database("opclasses", ["pg_stat_statements"])
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE people (id int PRIMARY KEY, name varchar(50))")
+        conn.execute("CREATE INDEX people_name ON people (name)")
+        conn.execute("CREATE INDEX people_name_like ON people (name varchar_pattern_ops)")
+        conn.execute("CREATE INDEX people_name_again ON people (name)")
+    r = run_one("database.schema", pg_shop("none").url, database=db)
+    dupes = [f.location for f in r.findings if f.title == "Duplicate index"]
+    assert dupes == ["public.people_name_again on people"], dupes
+    assert r.metrics["duplicate_indexes"] == 1
