@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import httpx
-import uvicorn
 from fastapi import FastAPI
+
+from tests.targets import serve_asgi
 
 
 def app() -> FastAPI:
@@ -25,21 +22,5 @@ def app() -> FastAPI:
 
 @contextmanager
 def fuzz_target() -> Iterator[str]:
-    sock = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app(), log_level="critical"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url + "/openapi.json", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    try:
+    with serve_asgi(app()) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

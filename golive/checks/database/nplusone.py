@@ -218,12 +218,23 @@ class NPlusOne(Check):
         measured = len(rows) - len(unmeasured) - left_out
         summary = (f"{measured} endpoint(s) measured: {n1_endpoints} with N+1, "
                    f"at most {max(per_request, default=0):g} statements per request")
+        quiet = [r["endpoint"] for r in rows if r.get("no_statements")]
+        if quiet:
+            summary += (f"; {len(quiet)} sent no statement to the database (a cache, or no "
+                        f"use of it): {', '.join(quiet)}")
+        if unmeasured:
+            summary += f"; could not measure {'; '.join(unmeasured)}"
         by_query: dict[str, list[str]] = {}
         for row in rows:
             for qid in row.get("queryids", []):
                 by_query.setdefault(str(qid), []).append(f"GET {row['endpoint']}")
         facts: list[object] = [QueryEndpoints(by_query)]
-        if unmeasured and not n1_endpoints:
+        # endpoints that could not be measured are named; they leave the check undecided only
+        # when nothing was measured, or when every list endpoint (where N+1 lives) was missed
+        lists = [r for r in rows if r["kind"] == "list" and "note" not in r]
+        missed = {u.split(": ", 1)[0] for u in unmeasured}
+        lists_missed = bool(lists) and all(r["endpoint"] in missed for r in lists)
+        if unmeasured and not n1_endpoints and (measured == 0 or lists_missed):
             return Measurement(metrics=metrics, findings=findings, evidence=evidence,
                                summary=summary, inconclusive="; ".join(unmeasured),
                                facts=facts)
@@ -273,8 +284,8 @@ class NPlusOne(Check):
             return row, [], ("the page size did not change the number of items "
                              f"({[s.items for s in samples]}): cannot tell N+1 from a fixed cost")
         if all(s.total_calls == 0 for s in samples):
-            return row, [], ("no statement reached the database: the response came from a "
-                             "cache, or the endpoint does not use this database")
+            # a measurement, not a gap: 0 statements (a cache, or no use of this database)
+            row["no_statements"] = True
         row["queryids"] = sorted({str(k[1]) for s in samples for k in s.statements})
         return row, samples, ""
 

@@ -203,3 +203,36 @@ def test_an_index_with_another_operator_class_is_not_a_duplicate(pg_cluster: Clu
     dupes = [f.location for f in r.findings if f.title == "Duplicate index"]
     assert dupes == ["public.people_name_again on people"], dupes
     assert r.metrics["duplicate_indexes"] == 1
+
+
+def test_a_clean_service_with_a_database_free_health_endpoint_passes(pg_cluster: Cluster
+                                                                     ) -> None:
+    """Issue 12, item 3: an endpoint that sends no statement is a measurement (0), not a gap;
+    a clean ORM service passes and says what it saw."""
+    from tests.clean_service import app
+    from tests.targets import serve_asgi
+
+    db = pg_cluster.create_database("books", ["pg_stat_statements"])
+    with serve_asgi(app(db)) as url:
+        r = run_one("database.n_plus_one", url, database=db)
+    assert r.status is Status.PASS, (r.reason, r.summary)
+    rows = {e["endpoint"]: e for e in r.evidence["endpoints"]}
+    assert rows["/health"].get("no_statements") is True
+    assert rows["/api/books"]["n_plus_one"] == []
+    counts = [s["statements"] for s in rows["/api/books"]["samples"]]
+    assert len(counts) == 3 and len(set(counts)) == 1, counts  # eager loading: constant
+    assert "sent no statement to the database" in r.summary and "/health" in r.summary
+    assert r.metrics["n_plus_one_endpoints"] == 0
+
+
+def test_an_unmeasurable_endpoint_is_named_and_does_not_sink_the_check(pg_cluster: Cluster
+                                                                        ) -> None:
+    from tests.clean_service import app
+    from tests.targets import serve_asgi
+
+    db = pg_cluster.create_database("books_report", ["pg_stat_statements"])
+    with serve_asgi(app(db, broken_report=True)) as url:
+        r = run_one("database.n_plus_one", url, database=db)
+    assert r.status is Status.PASS, (r.reason, r.summary)
+    assert "could not measure /api/report: /api/report answered 500" in r.summary
+    assert r.evidence["unmeasured"] == ["/api/report: /api/report answered 500"]
