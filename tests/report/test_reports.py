@@ -120,3 +120,16 @@ def test_html_links_kept_artifacts_and_shows_lighthouse_scores() -> None:
     assert "golive artifacts 4 --out DIR" in render_html([("t", run)])
     assert report_dict(run)["results"][-1]["artifacts"] == [
         {"name": "lighthouse-home.report.html", "media_type": "text/html", "bytes": 650_000}]
+
+
+def test_a_met_threshold_of_an_untrustworthy_result_gets_no_tick() -> None:
+    """Issue 12, item 11: 'vulnerable_packages = 0' of an audit that could check no package
+    must not look like a pass."""
+    run = _run(5, 100, Status.PASS)
+    run.results = [Result(
+        check="security.dependencies", area="security", title="deps",
+        status=Status.INCONCLUSIVE, reason="0 of 34 packages could be checked",
+        metrics={"vulnerable_packages": 0.0},
+        thresholds=[SLOOutcome("vulnerable_packages == 0", "vulnerable_packages", 0.0, True)])]
+    html = render_html([("t", run)])
+    assert "? vulnerable_packages = 0" in html and "✓ vulnerable_packages" not in html
