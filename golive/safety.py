@@ -42,7 +42,8 @@ class TargetRefused(TargetError):
         super().__init__(message)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """True when every address ``host`` resolves to is a loopback address."""
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
@@ -56,7 +57,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def allowed(host: str, allow_targets: Iterable[str] = ()) -> bool:
-    return host.lower() in {h.strip().lower() for h in allow_targets} or _is_loopback(host)
+    return host.lower() in {h.strip().lower() for h in allow_targets} or is_loopback(host)
 
 
 def refusal(host: str, what: str = "target host") -> str:

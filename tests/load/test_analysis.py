@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hdrh.histogram import HdrHistogram
 
 from golive.checks.load.analysis import analyse, share_above, wilson_lower
@@ -151,3 +152,52 @@ def test_overall_percentiles_of_a_mix_are_judged_per_endpoint() -> None:
     rows = {(r["endpoint"], r["metric"]): r for r in compare_load(before, after)}
     assert rows[("overall", "p50_ms")]["verdict"] == "not judged"
     assert "judged per endpoint" in rows[("overall", "p50_ms")]["note"]
+
+
+def test_a_busy_machine_starves_a_target_on_it() -> None:
+    """Issue 12, item 12: a loopback target on a machine at 95 % of all cores is not slow,
+    it is starved; the same busy machine with a remote target is only recorded."""
+    ramp = _opts().ramp_s or 0
+    w0, w1 = START + ramp, START + ramp + (_opts().hold_s or 0)
+    busy = [(w0 - 0.2, 1000.0, 2000.0), (w1 + 0.2, 1000.0 + 1900.0, 2000.0 + 2000.0)]
+    raw = _run(200, 10)
+    raw.cpu_samples, raw.target_local = busy, True
+    a = analyse(raw, _opts())
+    assert a.metrics["machine_cpu_pct"] == 95
+    assert any("the machine was 95 % busy" in r and "starved" in r for r in a.untrusted)
+    raw.target_local = False
+    a = analyse(raw, _opts())
+    assert a.metrics["machine_cpu_pct"] == 95 and not a.untrusted
+    quiet = [(w0, 1000.0, 2000.0), (w1, 1200.0, 4000.0)]
+    raw.cpu_samples, raw.target_local = quiet, True
+    a = analyse(raw, _opts())
+    assert a.metrics["machine_cpu_pct"] == 10 and not a.untrusted
+
+
+def test_the_cpu_sampler_sees_real_work() -> None:
+    import multiprocessing
+    import time
+
+    from golive.checks.load.machine import CpuSampler, busy_pct, read_cpu
+
+    if read_cpu() is None:
+        pytest.skip("no /proc/stat on this machine")
+    cores = multiprocessing.cpu_count()
+    with CpuSampler(interval_s=0.2) as cpu:
+        start = time.time()
+        burners = [multiprocessing.Process(target=_burn, args=(1.5,)) for _ in range(cores)]
+        for p in burners:
+            p.start()
+        for p in burners:
+            p.join()
+        end = time.time()
+    busy = busy_pct(cpu.samples, start + 0.3, end - 0.2)
+    assert busy is not None and busy > 60, busy  # every core was burning (shared machine)
+
+
+def _burn(seconds: float) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pass

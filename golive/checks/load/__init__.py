@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -18,6 +19,7 @@ from golive.checks.load.analysis import (
     wilson_lower,
 )
 from golive.checks.load.engine import run_locust
+from golive.checks.load.machine import CpuSampler
 from golive.checks.load.recognise import RECOGNISERS
 from golive.checks.load.scenario import has_scenario, with_default_scenario
 from golive.checks.load.spec import LoadOptions, resolved
@@ -25,6 +27,7 @@ from golive.compare import Change
 from golive.hookspecs import hookimpl
 from golive.plan.mapping import Recogniser
 from golive.results import Finding, Measurement, Result, Severity
+from golive.safety import is_loopback
 
 #: the figures kept per endpoint in the store (the load comparison judges each)
 SCOPED = ("p50_ms", "p95_ms", "p99_ms", "rps", "error_rate_pct")
@@ -55,9 +58,11 @@ class LoadLatency(Check):
         ctx.progress(f"load: {opts.users} users, ramp {opts.ramp_s:g}s, hold {opts.hold_s:g}s")
         observer = (Observer(ctx.config.database.url, set(ctx.config.database.ignore_roles))
                     if ctx.config.database.url else None)
-        with observer or contextlib.nullcontext():
+        with observer or contextlib.nullcontext(), CpuSampler() as cpu:
             raw = run_locust(opts, ctx.target, progress=lambda p: ctx.progress(
                 f"load: {p['users']:.0f} users, {p['rps']:.0f} rps"))
+        raw.cpu_samples = cpu.samples
+        raw.target_local = is_loopback(urlsplit(ctx.target).hostname or "")
         if raw.start is None:
             return Measurement(
                 inconclusive=f"Locust recorded nothing (exit {raw.returncode}): "

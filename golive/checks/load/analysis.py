@@ -11,6 +11,7 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from golive.checks.load.engine import RawRun
+from golive.checks.load.machine import busy_pct
 from golive.checks.load.spec import LoadOptions
 
 PERCENTILES = {"p50_ms": 50.0, "p90_ms": 90.0, "p95_ms": 95.0, "p99_ms": 99.0,
@@ -129,6 +130,7 @@ def analyse(raw: RawRun, opts: LoadOptions) -> LoadAnalysis:
     )
     _unfinished(analysis, raw, opts)
     _trust(analysis, opts, seconds)
+    _machine(analysis, raw, opts, w0, w1)
     return analysis
 
 
@@ -204,6 +206,18 @@ def _merge_stalls(stalls: list[list[float]]) -> list[list[float]]:
         else:
             merged.append([a, b])
     return merged
+
+
+def _machine(a: LoadAnalysis, raw: RawRun, opts: LoadOptions, w0: float, w1: float) -> None:
+    busy = busy_pct(raw.cpu_samples, w0, w1)
+    if busy is None:
+        return
+    a.metrics["machine_cpu_pct"] = busy
+    if raw.target_local and busy > opts.max_machine_cpu_pct:
+        a.untrusted.append(
+            f"the machine was {busy:.0f} % busy (all cores) during the window, above "
+            f"{opts.max_machine_cpu_pct:.0f} %: the target on this machine was starved of CPU, "
+            "so its latency says nothing about it; measure on a quiet machine or from another")
 
 
 def _trust(a: LoadAnalysis, opts: LoadOptions, seconds: float) -> None:

@@ -39,6 +39,10 @@ class RawRun:
     command: list[str] = field(default_factory=list)
     scenario: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
+    #: the whole machine's CPU during the run: (wall time, busy, total jiffies)
+    cpu_samples: list[tuple[float, float, float]] = field(default_factory=list)
+    #: True when the target runs on this machine (loopback): a busy machine starves it
+    target_local: bool = False
 
 
 def scenario_json(opts: LoadOptions) -> dict[str, Any]:

@@ -59,6 +59,9 @@ class LoadOptions(BaseModel):
     stall_ms: float = 1000.0
     #: a generator process above this share of one core makes the run inconclusive
     max_generator_cpu_pct: float = 75.0
+    #: a loopback target on a machine busier than this (all cores, over the window) makes the
+    #: run inconclusive: the target was starved, not slow
+    max_machine_cpu_pct: float = 90.0
     #: (paced) achieved rate below this share of the intended one makes it inconclusive
     min_rate_pct: float = 95.0
 
