@@ -85,3 +85,26 @@ def serve_asgi(app: Any, ready_path: str = "/openapi.json") -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def _serve_forever(delays_ms: dict[str, float], port: Any) -> None:
+    with serve(delays_ms) as url:
+        port.put(url)
+        threading.Event().wait()
+
+
+@contextmanager
+def serve_process(delays_ms: dict[str, float]) -> Iterator[str]:
+    """:func:`serve` in a process of its own: its latency does not share the test process's
+    GIL with golive (comparisons of two runs of one unchanged target need that)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_serve_forever, args=(delays_ms, queue), daemon=True)
+    proc.start()
+    try:
+        yield str(queue.get(timeout=30))
+    finally:
+        proc.terminate()
+        proc.join(timeout=10)

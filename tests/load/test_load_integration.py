@@ -18,7 +18,7 @@ from golive.cli import build_cli
 from golive.demo.server import RunningDemo
 from golive.results import Status
 from tests.checks.helpers import run_one
-from tests.targets import serve
+from tests.targets import serve, serve_process
 
 pytestmark = pytest.mark.integration
 Demo = Callable[[str], RunningDemo]
@@ -147,14 +147,14 @@ def test_baseline_and_regression_cli(tmp_path: Path, monkeypatch: pytest.MonkeyP
         return runner.invoke(build_cli(), ["load", "--target", url, "--scenario", str(scenario),
                                    *store, *extra], catch_exceptions=False)
 
-    with serve({"/a": 20, "/b": 5}) as url:
+    with serve_process({"/a": 20, "/b": 5}) as url:
         first = load(url, "--label", "v1")
         assert first.exit_code == 0, first.output
         saved = runner.invoke(build_cli(), ["baseline", "save", "release", *store])
         assert saved.exit_code == 0 and (tmp_path / ".golive/baselines/release.json").exists()
         same = load(url, "--baseline", "release", "--fail-on-regression", "--json", "same.json")
         assert same.exit_code == 0, same.output
-    with serve({"/a": 50, "/b": 5}) as url:  # 30 ms added to one endpoint
+    with serve_process({"/a": 50, "/b": 5}) as url:  # 30 ms added to one endpoint
         worse = load(url, "--baseline", str(tmp_path / ".golive/baselines/release.json"),
                      "--fail-on-regression", "--json", "worse.json")
     assert worse.exit_code == 1, worse.output
