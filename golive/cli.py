@@ -30,9 +30,6 @@ from golive.config import Config
 from golive.exceptions import GoliveError, UsageError
 from golive.verdict import ExitStatus
 
-_console = console
-_config = load
-
 
 class GoliveGroup(click.Group):
     """Turns :class:`GoliveError` into one line on stderr and exit 2; Ctrl-C into 130; a bug
@@ -54,10 +51,6 @@ class GoliveGroup(click.Group):
             click.echo("golive: internal error (a bug in golive or a plugin); any run it "
                        "started is stored with status 'error'", err=True)
             ctx.exit(int(ExitStatus.INTERNAL))
-
-
-def _store(config: Config, url: str | None, *, migrate: bool = True) -> Any:
-    return open_store(config, url, migrate=migrate)
 
 
 @click.group(cls=GoliveGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,17 +97,18 @@ def plan_show(file: str, as_json: bool, config_path: str | None, store_url: str 
     from golive.plan import parse_plan, plan_to_dict, stale_signoffs
     from golive.report.plan_view import print_plan
 
-    config = _config(config_path)
+    config = load(config_path)
     parsed = parse_plan(file)
     data = plan_to_dict(parsed, config.mapping)
+    from golive.store import has_history
+
     url = store_url or config.store_url()
-    has_history = not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).exists()
-    signoffs = _store(config, store_url, migrate=False).signoffs() if has_history else []
+    signoffs = open_store(config, url, migrate=False).signoffs() if has_history(url) else []
     data["stale_signoffs"] = [s.to_dict() for s in stale_signoffs(parsed, signoffs)]
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print_plan(_console(), data)
+        print_plan(console(), data)
 
 
 @plan.command("render")
@@ -128,7 +122,7 @@ def plan_render(run: str, out_file: str | None, config_path: str | None,
     from golive.command import emit
     from golive.plan import outcomes_from_rows, parse_text, render_plan
 
-    record = _store(_config(config_path), store_url, migrate=False).get_run(run)
+    record = open_store(load(config_path), store_url, migrate=False).get_run(run)
     if not record.plan_text:
         raise UsageError(f"run {record.id} was audited without a plan: pass --plan FILE to "
                          "'golive audit' to keep one")
@@ -168,7 +162,7 @@ def audit(target: str | None, config_path: str | None, plan_path: str | None, on
     from golive.command import baseline_for
     from golive.session import AuditRequest
 
-    config = _config(config_path)
+    config = load(config_path)
     if db_url:
         config = config.with_database_url(db_url)
     target = target or config.target.url
@@ -177,7 +171,7 @@ def audit(target: str | None, config_path: str | None, plan_path: str | None, on
     parsed = plan_for(config, plan_path)
     if plan_out and parsed is None:
         raise UsageError("--plan-out needs a plan: pass --plan FILE or set [plan] file")
-    store = _store(config, store_url)
+    store = open_store(config, store_url)
     config, base = baseline_for(store, config, baseline, fail_on_regression)
     run_and_report(AuditRequest(
         target=target.rstrip("/"), config=config, store=store, plan=parsed,
@@ -202,11 +196,11 @@ def history(limit: int, as_json: bool, config_path: str | None, store_url: str |
     """List recent runs."""
     from golive.report import print_history
 
-    runs = _store(_config(config_path), store_url, migrate=False).list_runs(limit)
+    runs = open_store(load(config_path), store_url, migrate=False).list_runs(limit)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in runs], indent=2))
     else:
-        print_history(_console(), runs)
+        print_history(console(), runs)
 
 
 @cli.command()
@@ -218,11 +212,11 @@ def show(run: str, as_json: bool, config_path: str | None, store_url: str | None
     """Show one run (an id, 'last', 'last~1' or a label)."""
     from golive.report import print_run, report_json
 
-    record = _store(_config(config_path), store_url, migrate=False).get_run(run)
+    record = open_store(load(config_path), store_url, migrate=False).get_run(run)
     if as_json:
         click.echo(report_json(record), nl=False)
     else:
-        print_run(_console(), record)
+        print_run(console(), record)
 
 
 @cli.command()
@@ -237,7 +231,7 @@ def artifacts(run: str, out_dir: str | None, config_path: str | None,
     from golive.report.artifacts import write_artifacts
     from golive.results import Artifact
 
-    store = _store(_config(config_path), store_url, migrate=False)
+    store = open_store(load(config_path), store_url, migrate=False)
     run_id = store.resolve_run_id(run)
     kept: list[tuple[str, Artifact, Path | None]]
     if out_dir:
@@ -268,12 +262,12 @@ def compare(run_a: str, run_b: str, as_json: bool, config_path: str | None,
     from golive.compare import compare_runs
     from golive.report import print_comparison
 
-    store = _store(_config(config_path), store_url, migrate=False)
+    store = open_store(load(config_path), store_url, migrate=False)
     comparison = compare_runs(store.get_run(run_a), store.get_run(run_b))
     if as_json:
         click.echo(json.dumps(comparison.to_dict(), indent=2))
     else:
-        print_comparison(_console(), comparison)
+        print_comparison(console(), comparison)
 
 
 # --- baseline ----------------------------------------------------------------------------
@@ -295,8 +289,8 @@ def baseline_save(name: str, run_ref: str, file_out: str | None, config_path: st
     """Keep a run as the baseline NAME, in the history and as a file."""
     from golive.report import report_json
 
-    config = _config(config_path)
-    store = _store(config, store_url)
+    config = load(config_path)
+    store = open_store(config, store_url)
     run_id = store.save_baseline(name, run_ref)
     path = Path(file_out) if file_out else config.resolve(".golive") / "baselines" / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -309,7 +303,8 @@ def baseline_save(name: str, run_ref: str, file_out: str | None, config_path: st
 @store_option
 def baseline_list(config_path: str | None, store_url: str | None) -> None:
     """List the named baselines."""
-    for name, run_id, created in _store(_config(config_path), store_url, migrate=False).baselines():
+    store = open_store(load(config_path), store_url, migrate=False)
+    for name, run_id, created in store.baselines():
         click.echo(f"{name:20} run {run_id:<6} saved {created:%Y-%m-%d %H:%M} UTC")
 
 
@@ -327,7 +322,7 @@ def signoff(item: str, by: str, evidence: str | None, note: str | None, plan_pat
     """Record a human sign-off of a plan item (a key from 'plan show', or its text)."""
     from golive.plan import parse_plan
 
-    config = _config(config_path)
+    config = load(config_path)
     plan_file = plan_path or (str(config.resolve(config.plan.file)) if config.plan.file else None)
     if not plan_file or not Path(plan_file).exists():
         raise UsageError(f"{item!r}: a sign-off names an item of a plan: pass --plan FILE "
@@ -337,7 +332,7 @@ def signoff(item: str, by: str, evidence: str | None, note: str | None, plan_pat
         raise UsageError(f"no single item {item!r} in {plan_file}: use a key from "
                          "'golive plan show' (e.g. PHASE5-010:criteria:4) or more of its text")
     task, key, text = found[0], found[1].key, found[1].text
-    store = _store(config, store_url)
+    store = open_store(config, store_url)
     sid = store.add_signoff(item=key, text=text, by=by, evidence=evidence, note=note,
                             task=task)
     click.echo(f"signed off {key} ({text}) by {by} [sign-off {sid}]")
@@ -374,8 +369,8 @@ def demo(ctx: click.Context, html_out: str, plan_out: str | None, products: int,
     writable(html_out, "--html")
     writable(plan_out, "--plan-out")
     config = Config()
-    store = _store(config, store_url)
-    run_demo(_console(), _console(stderr=True), store=store, html_out=html_out,
+    store = open_store(config, store_url)
+    run_demo(console(), console(stderr=True), store=store, html_out=html_out,
              plan_out=plan_out, products=products, reviews=reviews)
 
 
@@ -448,7 +443,7 @@ def db() -> None:
 @store_option
 def db_upgrade(config_path: str | None, store_url: str | None) -> None:
     """Migrate the history database to this golive's schema (keeps every run)."""
-    before, after = _upgrade(_config(config_path), store_url)
+    before, after = _upgrade(load(config_path), store_url)
     click.echo(f"schema {before or 'none'} -> {after}" if before != after
                else f"already at schema {after}")
 
@@ -467,7 +462,7 @@ def db_status(config_path: str | None, store_url: str | None) -> None:
     it is behind)."""
     from golive.store import Store, head_revision
 
-    config = _config(config_path)
+    config = load(config_path)
     current = Store(store_url or config.store_url(), migrate=False, check=False).revision()
     click.echo(f"schema {current or 'none'} (this golive needs {head_revision()})")
     if current != head_revision():
@@ -494,7 +489,7 @@ def import_report(report: str, project: str | None, config_path: str | None,
     except (ValueError, KeyError, TypeError) as err:
         raise UsageError(f"{report}: not a golive JSON report ({err}); write one with "
                          "'golive audit --json FILE'") from None
-    store = _store(_config(config_path), store_url)
+    store = open_store(load(config_path), store_url)
     run_id = store.import_run(record, project=project)
     click.echo(f"imported {report} as run {run_id} (project {project or record.project}, "
                f"verdict {record.verdict})")

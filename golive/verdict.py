@@ -97,7 +97,7 @@ class SLO:
         metric = _ALIASES.get(metric, metric)
         op = {"≤": "<=", "≥": ">="}.get(match["op"], match["op"])
         slo = cls(text.strip(), metric, op, float(match["value"]), match["unit"], blocking)
-        if _metric_unit(metric) is not None:
+        if metric_unit(metric) is not None:
             slo.threshold_in(metric)  # a unit that cannot fit is an error now, not mid-run
         return slo
 
@@ -111,7 +111,7 @@ class SLO:
 
     def threshold_in(self, metric: str) -> float:
         """The threshold converted to the unit of ``metric`` (by its suffix)."""
-        base = _metric_unit(metric)
+        base = metric_unit(metric)
         unit = self.unit.lower() if base == "bytes" else self.unit
         if base is None:
             if self.unit and self.unit != "%":
@@ -137,7 +137,8 @@ class SLO:
         return SLOOutcome(self.expression, self.candidates()[-1], None, None, self.blocking)
 
 
-def _metric_unit(metric: str) -> str | None:
+def metric_unit(metric: str) -> str | None:
+    """The unit a metric name carries by its suffix (``p95_ms``: ms), or None."""
     for suffix, unit in (("_ms", "ms"), ("_s", "s"), ("_pct", "pct"), ("_bytes", "bytes")):
         if metric.endswith(suffix):
             return unit

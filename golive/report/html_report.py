@@ -9,7 +9,6 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from golive import __version__
-from golive.blocks import Series
 from golive.compare import NOT_JUDGED, Comparison
 from golive.report.artifacts import Links
 from golive.report.svg import before_after_bars, stacked_bar, time_series
@@ -49,11 +48,7 @@ def _counts(statuses: list[str]) -> dict[str, int]:
     return {str(s): c.get(str(s), 0) for s in Status}
 
 
-def _chart(block: Series) -> str:
-    return time_series(block)
-
-
-_env.filters["chart"] = _chart
+_env.filters["chart"] = time_series
 
 
 def _run_view(run: RunRecord, title: str, artifacts: Links) -> dict[str, Any]:

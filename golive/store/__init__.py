@@ -32,6 +32,7 @@ from golive.store.schema import projects as projects_t
 from golive.store.schema import results as results_t
 from golive.store.schema import runs as runs_t
 from golive.store.schema import signoffs as signoffs_t
+from golive.verdict import metric_unit
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -148,12 +149,10 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def _unit(metric: str) -> str:
-    for suffix, unit in (("_ms", "ms"), ("_s", "s"), ("_pct", "%"), ("_bytes", "bytes"),
-                         ("_score", "score")):
-        if metric.endswith(suffix):
-            return unit
-    return "bytes" if metric == "bytes" else ""
+def has_history(url: str) -> bool:
+    """False only for a SQLite store whose file does not exist yet (a reader creates none)."""
+    url = normalise_url(url)
+    return not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).exists()
 
 
 def _alembic() -> AlembicConfig:
@@ -171,7 +170,7 @@ class Store:
         self.url = normalise_url(url)
         if self.url.startswith("sqlite:///"):
             path = Path(self.url[len("sqlite:///"):])
-            if not migrate and check and not path.exists():  # a reader creates nothing
+            if not migrate and check and not has_history(self.url):  # a reader creates none
                 raise StoreError(f"no golive history at {path} yet: run an audit first (or "
                                  "pass --store URL)")
             try:
@@ -266,7 +265,7 @@ class Store:
         figures += [(scope, k, v) for scope, values in result.scoped.items()
                     for k, v in values.items()]
         rows = [{"run_id": run_id, "check_id": result.check, "scope": scope[:500],
-                 "name": name, "value": float(value), "unit": _unit(name)}
+                 "name": name, "value": float(value), "unit": metric_unit(name) or ""}
                 for scope, name, value in figures
                 if isinstance(value, (int, float)) and value == value]  # NaN is not a figure
         if rows:
