@@ -27,12 +27,17 @@ def param_count(query: str) -> int:
     return max((int(n) for n in _PARAM.findall(query)), default=0)
 
 
-def generic_plan(conn: psycopg.Connection[dict[str, Any]], query: str) -> dict[str, Any] | None:
+def generic_plan(conn: psycopg.Connection[dict[str, Any]], query: str, *,
+                 settings: dict[str, str] | None = None) -> dict[str, Any] | None:
     """The planner's generic plan (JSON) for a normalised statement, or None when it cannot be
-    prepared (e.g. a parameter whose type cannot be inferred)."""
+    prepared (e.g. a parameter whose type cannot be inferred). ``settings`` (planner GUCs such
+    as ``enable_seqscan``) hold for this plan only."""
     n = param_count(query)
+    extra = dict(settings or {})
     try:
         conn.execute("SET plan_cache_mode = force_generic_plan")
+        for name, value in extra.items():
+            conn.execute(f"SET {name} = {value}")
         conn.execute(f"PREPARE golive_plan AS {query}")
         try:
             args = "(" + ", ".join(["NULL"] * n) + ")" if n else ""
@@ -44,6 +49,8 @@ def generic_plan(conn: psycopg.Connection[dict[str, Any]], query: str) -> dict[s
     finally:
         try:
             conn.execute("RESET plan_cache_mode")
+            for name in extra:
+                conn.execute(f"RESET {name}")
         except psycopg.Error:
             pass
     if not row:

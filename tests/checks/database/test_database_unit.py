@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from golive.checks.database.advisor import Candidate, best, candidates, covered
+from golive.checks.database.advisor import (
+    Candidate,
+    Table,
+    Trial,
+    best,
+    candidates,
+    covered,
+    flat_output,
+    near_misses,
+    replaced_cost,
+)
 from golive.checks.database.nplusone import Sample, classify_list, classify_single, fit
 from golive.checks.database.plans import flags, is_select, param_count
 from golive.checks.database.stats import Stat, is_own
@@ -59,12 +69,76 @@ PLAN: dict[str, Any] = {
             "Filter": "(shop_reviews.product_id = $1)"}]}]}
 
 
+REVIEWS = Table(20000.0, frozenset({"id", "product_id", "created_at", "body"}))
+
+
 def test_candidates_from_filter_and_sort() -> None:
-    cols = {"shop_reviews": {"id", "product_id", "created_at", "body"}}
-    found = [c.columns for c in candidates(PLAN, {"shop_reviews": 20000.0}, cols)]
+    found = [c.columns for c in candidates(PLAN, {"shop_reviews": REVIEWS})]
     assert ("product_id",) in found and ("product_id", "created_at") in found
-    assert ("created_at",) not in found  # a sort key alone does not lead an index
-    assert candidates(PLAN, {}, cols) == []  # small tables are left alone
+    assert ("created_at",) not in found  # with a filter, a sort key alone does not lead
+    assert candidates(PLAN, {}) == []  # a table the advisor knows nothing about
+
+
+SORT_ONLY: dict[str, Any] = {
+    "Node Type": "Limit", "Total Cost": 44.5, "Plans": [{
+        "Node Type": "Sort", "Total Cost": 45.7, "Sort Key": ["posts.created_at DESC"],
+        "Plans": [{"Node Type": "Seq Scan", "Relation Name": "posts", "Alias": "posts",
+                   "Total Cost": 22.0}]}]}
+POSTS = Table(500.0, frozenset({"id", "author_id", "created_at"}), frozenset({"author_id"}))
+
+
+def test_a_sort_without_a_filter_is_a_candidate_and_the_sort_is_what_it_replaces() -> None:
+    """Issue 12, item 2: ``ORDER BY created_at DESC LIMIT 20`` alone gave no candidate."""
+    (cand,) = candidates(SORT_ONLY, {"posts": POSTS})
+    assert cand == Candidate("posts", ("created_at",), sort=True)
+    assert replaced_cost(SORT_ONLY, cand) == 45.7  # the sort goes with the scan
+    assert replaced_cost(SORT_ONLY, Candidate("posts", ("author_id",))) == 22.0
+    assert flat_output(cand, POSTS, SORT_ONLY)  # under a LIMIT: rows handed on stay flat
+
+
+JOIN: dict[str, Any] = {
+    "Node Type": "Nested Loop", "Total Cost": 54.0, "Plans": [
+        {"Node Type": "Hash Join", "Total Cost": 28.0, "Hash Cond": "(pt.tag_id = t.id)",
+         "Plans": [
+             {"Node Type": "Seq Scan", "Relation Name": "post_tags", "Alias": "pt",
+              "Total Cost": 22.0},
+             {"Node Type": "Hash", "Total Cost": 1.3, "Plans": [
+                 {"Node Type": "Seq Scan", "Relation Name": "tags", "Alias": "t",
+                  "Total Cost": 1.25, "Filter": "(t.name = $1)"}]}]},
+        {"Node Type": "Index Scan", "Relation Name": "posts", "Total Cost": 0.35}]}
+
+
+def test_the_bar_applies_to_the_scan_the_index_replaces() -> None:
+    """A join of three scans where one index removes one: -25 % of the statement, -61 % of
+    the scan; the statement-level floor keeps a scan that hardly matters out."""
+    pt = Table(1500.0, frozenset({"post_id", "tag_id"}))
+    (cand,) = [c for c in candidates(JOIN, {"post_tags": pt}) if c.table == "post_tags"]
+    assert cand.columns == ("tag_id",)
+    trial = Trial(cand, 54.0, 40.5, replaced_cost(JOIN, cand), pt.rows, 1, chosen=True)
+    assert trial.replaced == 22.0
+    assert round(trial.statement_drop_pct) == 25 and round(trial.node_drop_pct) == 61
+    assert best([trial], 50, 10) == trial
+    assert best([trial], 50, 30) is None  # the statement floor
+    assert best([Trial(cand, 54.0, 45.0, 22.0, pt.rows, 1, chosen=True)], 50, 10) is None
+
+
+def test_small_tables_are_projected_and_only_when_their_output_stays_flat() -> None:
+    cand = Candidate("posts", ("author_id",))
+    scan = {"Node Type": "Seq Scan", "Relation Name": "posts", "Total Cost": 25.2,
+            "Filter": "(posts.author_id = $1)"}
+    now = Trial(cand, 25.2, 20.6, 25.2, 500.0, 1, chosen=True)
+    assert now.node_drop_pct < 50  # at 500 rows an index hardly helps
+    grown = Trial(cand, 25.2, 20.6, 25.2, 500.0, 1, chosen=True, projected_rows=100_000)
+    assert grown.node_drop_pct > 99 and best([grown], 50, 10) == grown
+    assert flat_output(cand, POSTS, scan)  # a foreign key: children grow with parents
+    status = Candidate("posts", ("status",))
+    assert not flat_output(status, POSTS, scan)  # a few fixed values: rows grow with it
+    assert flat_output(status, Table(500.0, frozenset(), growing=frozenset({"status"})), scan)
+    indexed = Table(500.0, frozenset(), frozenset({"author_id"}), indexed=frozenset({"author_id"}))
+    assert not flat_output(cand, indexed, scan)  # an index exists: it serves once grown
+    # a projection never beats advice proven at today's size
+    other = Trial(Candidate("posts", ("id",)), 25.2, 5.0, 25.2, 500.0, 1, chosen=True)
+    assert best([grown, other], 50, 10) == other
 
 
 def test_covered_by_leading_columns() -> None:
@@ -76,9 +150,14 @@ def test_covered_by_leading_columns() -> None:
 
 def test_best_keeps_dexters_bar_and_prefers_narrow() -> None:
     one, two = Candidate("t", ("a",)), Candidate("t", ("a", "b"))
-    assert best(100.0, [(one, 60.0, 1)], 50) is None  # a 40 % drop is not enough
-    assert best(100.0, [(one, 10.0, 1), (two, 9.8, 1)], 50) == (one, 10.0, 1)
-    assert best(100.0, [(one, 40.0, 1), (two, 5.0, 1)], 50) == (two, 5.0, 1)
+
+    def trial(c: Candidate, after: float) -> Trial:
+        return Trial(c, 100.0, after, 100.0, 5000.0, 1, chosen=True)
+
+    assert best([trial(one, 60.0)], 50, 10) is None  # a 40 % drop is not enough
+    assert best([trial(one, 10.0), trial(two, 9.8)], 50, 10) == trial(one, 10.0)
+    assert best([trial(one, 40.0), trial(two, 5.0)], 50, 10) == trial(two, 5.0)
+    assert near_misses([trial(one, 55.0), trial(two, 70.0)], 50) == [trial(one, 55.0)]
 
 
 def test_plan_flags() -> None:
