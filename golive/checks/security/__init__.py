@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from golive.blocks import Section
 from golive.checks import Check
-from golive.checks.security.code import Dependencies, Secrets, StaticAnalysis
+from golive.checks.security.code import Dependencies, StaticAnalysis
 from golive.checks.security.fuzz import ApiFuzz
 from golive.checks.security.grade import ObservatoryGrade
 from golive.checks.security.owasp import owasp_section
@@ -14,6 +14,7 @@ from golive.checks.security.passive import PassiveScan
 from golive.checks.security.probes import ActiveProbes
 from golive.checks.security.ratelimit import RateLimit
 from golive.checks.security.recognise import RECOGNISERS
+from golive.checks.security.secrets import Secrets
 from golive.checks.security.settings import SecurityConfig
 from golive.checks.security.tls import TLSCheck
 from golive.config import ConfigTable

@@ -1,6 +1,6 @@
 """The project's code and dependencies: pip-audit (vulnerable dependencies, any OSV-compatible
-service), bandit (static analysis) and detect-secrets (hard-coded secrets, never verified
-against live services). Each runs as a child process of this Python; none runs project code."""
+service) and bandit (static analysis), with the helpers security.secrets shares. Each tool runs
+as a child process of this Python; none runs project code."""
 
 from __future__ import annotations
 
@@ -49,6 +49,19 @@ def run_json(name: str, cmd: list[str], timeout_s: float, cwd: Path | None = Non
 def source_dir(ctx: CheckContext) -> Path | None:
     src = ctx.config.table(SecurityConfig).source
     return ctx.config.resolve(src) if src else None
+
+
+def source_and_tool(ctx: CheckContext, name: str, *, what: str, source_hint: str,
+                    install: str) -> tuple[Path, str] | Measurement:
+    """The source folder and the tool that reads it, or the skip that says which is missing."""
+    src = source_dir(ctx)
+    if src is None or not src.is_dir():
+        return Measurement.skip(f"no source folder to {what}",
+                                enable=f"set [security] source = \"{source_hint}\"")
+    exe = tool(name)
+    if exe is None:
+        return Measurement.skip(f"{name} is not installed", enable=install)
+    return src, exe
 
 
 class DependencyOptions(BaseModel):
@@ -164,13 +177,11 @@ class StaticAnalysis(Check):
 
     def run(self, ctx: CheckContext) -> Measurement:
         opts: SastOptions = self.options  # type: ignore[assignment]
-        src = source_dir(ctx)
-        if src is None or not src.is_dir():
-            return Measurement.skip("no source folder to analyse",
-                                    enable="set [security] source = \"src\"")
-        exe = tool("bandit")
-        if exe is None:
-            return Measurement.skip("bandit is not installed", enable="pip install bandit")
+        found = source_and_tool(ctx, "bandit", what="analyse", source_hint="src",
+                                install="pip install bandit")
+        if isinstance(found, Measurement):
+            return found
+        src, exe = found
         cmd = [exe, "-r", str(src), "-f", "json", "-q", "--severity-level", opts.severity,
                "--confidence-level", opts.confidence,
                "-x", ",".join(str(src / e) for e in opts.exclude)]
@@ -200,53 +211,6 @@ class StaticAnalysis(Check):
             evidence={"command": cmd, "errors": report.get("errors", [])[:20]},
             summary=f"bandit: {len(findings)} finding(s) at or above {opts.severity}, "
                     f"{high} high")
-
-
-class SecretsOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    #: a regular expression of paths to leave out (detect-secrets --exclude-files)
-    exclude_files: str = r"(^|/)(\.venv|venv|node_modules|\.git|\.golive|dist|build)/"
-    timeout_s: float = Field(300.0, gt=0)
-
-
-class Secrets(Check):
-    id = "security.secrets"
-    title = "No hard-coded secrets (detect-secrets, never verified online)"
-    fix = ("Move the secret to the environment or a secret manager, rotate it (it is in the "
-           "history), and keep it out of the repository.")
-    slo = ("secrets == 0",)
-    better = lower("secrets")
-    needs_target = False
-    Options = SecretsOptions
-
-    def run(self, ctx: CheckContext) -> Measurement:
-        opts: SecretsOptions = self.options  # type: ignore[assignment]
-        src = source_dir(ctx)
-        if src is None or not src.is_dir():
-            return Measurement.skip("no source folder to scan",
-                                    enable="set [security] source = \".\"")
-        exe = tool("detect-secrets")
-        if exe is None:
-            return Measurement.skip("detect-secrets is not installed",
-                                    enable="pip install detect-secrets")
-        cmd = [exe, "scan", "--all-files", "--no-verify", "--exclude-files", opts.exclude_files,
-               "."]
-        report, failed = run_json("detect-secrets", cmd, opts.timeout_s, cwd=src)
-        if failed is not None:
-            return failed
-        seen: dict[tuple[str, int], list[str]] = {}
-        for path, items in (report.get("results") or {}).items():
-            for item in items:
-                seen.setdefault((path, int(item["line_number"])), []).append(item["type"])
-        findings = [Finding("Hard-coded secret", Severity.HIGH, location=f"{path}:{line}",
-                            detail=" / ".join(sorted(set(kinds))) + " (value not shown, never "
-                            "sent anywhere)", fix=self.fix)
-                    for (path, line), kinds in sorted(seen.items())]
-        return Measurement(
-            metrics={"secrets": float(len(findings))}, findings=findings,
-            evidence={"command": cmd, "plugins": [p.get("name") for p in
-                                                  report.get("plugins_used", [])]},
-            summary=f"detect-secrets: {len(findings)} secret(s)")
 
 
 def _relative(path: str, base: Path) -> str:

@@ -204,3 +204,48 @@ def test_the_dependency_audit_asks_pypi_only_when_allowed(tmp_path: Path) -> Non
                 security={"requirements": [str(req)]})
     assert r.status is Status.SKIPPED
     assert "'pypi.org'" in r.reason and "allow_targets" in r.reason
+
+
+def test_secrets_noise_is_filtered_and_a_clean_repository_passes(tmp_path: Path) -> None:
+    """Issue 12, item 4: placeholders, revision ids, lock hashes and test fixtures were all
+    "high" (7 here before); none is a secret in production code."""
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "secrets_repo", repo)
+    r = run_one("security.secrets", "http://127.0.0.1:1", security={"source": str(repo)})
+    assert r.status is Status.PASS, [(f.location, f.title) for f in r.findings]
+    assert r.metrics["secrets"] == 0
+    assert r.evidence["filtered"] == {"migration revision id": 3, "placeholder value": 1}
+    outside = sorted(f.location for f in r.findings)
+    assert outside == ["tests/conftest.py:8", "tests/fixtures/signing_key.pem:1",
+                       "tests/test_login.py:3"]
+    assert {f.severity for f in r.findings} == {Severity.INFO}
+    assert "filtered: 3 migration revision id, 1 placeholder value" in r.summary
+    ignored = run_one("security.secrets", "http://127.0.0.1:1",
+                      security={"source": str(repo)}, options={"non_production": "ignore"})
+    assert ignored.findings == [] and ignored.metrics["filtered_candidates"] == 7
+
+
+def test_a_real_secret_and_a_hard_coded_fallback_are_found(tmp_path: Path) -> None:
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "secrets_repo", repo)
+    (repo / "app" / "config.py").write_text(
+        'import os\n\nSECRET_KEY = os.environ.get("SECRET_KEY", "secret-key")\n'
+        'JWT_SECRET = config("JWT_SECRET", default="changeme")\n')
+    (repo / "web" / "server.js").write_text(
+        "const key = process.env.SESSION_SECRET || 'keyboard cat';\n")
+    token = "ghp_" + "Zq8" * 12  # GitHub token shape: detect-secrets' GitHubTokenDetector
+    (repo / "app" / "integrations.py").write_text(f'GITHUB = "{token}"\n')
+    r = run_one("security.secrets", "http://127.0.0.1:1", security={"source": str(repo)})
+    assert r.status is Status.FAIL
+    high = {f.location: f for f in r.findings if f.severity is Severity.HIGH}
+    assert set(high) == {"app/config.py:3", "app/config.py:4", "web/server.js:1",
+                         "app/integrations.py:1"}, list(high)
+    assert high["app/config.py:3"].title == "Hard-coded fallback for SECRET_KEY"
+    assert "(a placeholder)" in high["app/config.py:4"].detail
+    assert "GitHub" in high["app/integrations.py:1"].detail
+    assert token not in str(r.to_dict()) and "secret-key" not in str(r.to_dict())
+    assert r.metrics["secrets"] == 4 and r.metrics["fallback_secrets"] == 3

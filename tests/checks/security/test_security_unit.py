@@ -146,3 +146,46 @@ def test_sample_body_and_junit() -> None:
     (problem,) = parse_junit(junit)
     assert problem["operation"] == "GET /x" and problem["codes"] == ["ST101"]
     assert problem["curl"] == "curl -X GET 'http://127.0.0.1:1/x?d=0'"
+
+
+def test_secret_false_positive_shapes() -> None:
+    from golive.checks.security.secrets import false_positive, is_placeholder
+
+    assert false_positive("alembic/versions/x.py", 'revision = "ae1027a6acf9"') == (
+        "migration revision id")
+    assert false_positive("m.py", "Revision ID: ae1027a6acf9") == "migration revision id"
+    assert false_positive("poetry.lock", 'hash = "sha256:70761cfe03c7"').startswith("hash")
+    assert false_positive("requirements.txt", "x==1 --hash=sha256:abc").startswith("hash")
+    for value in ("changeme", "your-secret-here", "xxxxxxxx", "<token>", "${DB_PASSWORD}",
+                  "replace-me-with-a-long-one", "secret", "****"):
+        assert is_placeholder(value), value
+    for value in ("Tr0ub4dor&3", "ghp_Zq8Zq8Zq8", "keyboard cat"):
+        assert not is_placeholder(value), value
+    assert false_positive("app.py", 'TOKEN = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"') is None
+
+
+def test_fallback_patterns() -> None:
+    import re
+
+    from golive.checks.security.secrets import fallbacks
+
+    lines = {
+        'os.environ.get("SECRET_KEY", "dev")': "SECRET_KEY",
+        "os.getenv('API_TOKEN', 'abc123')": "API_TOKEN",
+        'env.str("DJANGO_SECRET_KEY", default="x-y-z")': "DJANGO_SECRET_KEY",
+        'os.environ.setdefault("DB_PASSWORD", "postgres")': "DB_PASSWORD",
+        "const k = process.env.JWT_SECRET ?? `dev`;": "JWT_SECRET",
+        "process.env['STRIPE_API_KEY'] || 'sk'": "STRIPE_API_KEY",
+    }
+    clean = ['os.environ["SECRET_KEY"]', 'os.environ.get("SECRET_KEY")',
+             'os.environ.get("DEBUG", "0")', 'os.getenv("API_TOKEN", "")',
+             "process.env.JWT_ISSUER || 'app'"]
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        (root / "a.py").write_text("\n".join(list(lines)[:4] + clean[:4]) + "\n")
+        (root / "b.js").write_text("\n".join(list(lines)[4:] + clean[4:]) + "\n")
+        found = fallbacks(root, re.compile(r"^$"))
+    assert sorted(f.name for f in found) == sorted(lines.values())
