@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from golive.checks import Check, CheckContext, higher, lower
 from golive.checks.frontend.browser import PageProfile, Resource
@@ -52,7 +52,7 @@ class AssetAudit(Check):
     id = "frontend.assets"
     title = "Assets: compression, caching, images, fonts, render-blocking, service worker"
     better = (lower("image_issues", "font_issues", "image_waste_bytes", "transfer_bytes",
-                    "requests", "issues") | higher("service_worker"))
+                    "requests", "issues", "failed_resources") | higher("service_worker"))
     fix = ("Fix each finding: compress text assets (br or gzip), fingerprint static files and "
            "cache them for a year, serve WebP/AVIF at displayed size, font-display: swap, defer "
            "scripts.")
@@ -63,7 +63,9 @@ class AssetAudit(Check):
             return gap
         findings: list[Finding] = []
         counts = {"render_blocking_count": 0, "uncompressed_count": 0, "uncached_count": 0,
-                  "image_issues": 0, "font_issues": 0}
+                  "image_issues": 0, "font_issues": 0, "failed_resources": 0}
+        failed: list[dict[str, Any]] = []
+        seen_failed: set[str] = set()
         waste = 0
         by_type: dict[str, dict[str, int]] = {}
         seen: set[str] = set()
@@ -90,6 +92,15 @@ class AssetAudit(Check):
                     if blocked is not None:
                         findings.append(blocked)
                         counts["render_blocking_count"] += 1
+            for item in profile.failed:
+                if item["url"] in seen_failed:
+                    continue
+                seen_failed.add(item["url"])
+                failed.append({**item, "page": profile.page})
+                finding = _failed(item, profile)
+                findings.append(finding)
+                if not item["refused"]:
+                    counts["failed_resources"] += 1
             image_findings, wasted = _images(profile, dpr)
             waste += wasted
             findings += image_findings
@@ -106,7 +117,7 @@ class AssetAudit(Check):
         metrics["requests"] = float(sum(t["requests"] for t in by_type.values()))
         metrics["transfer_bytes"] = float(sum(t["transfer_bytes"] for t in by_type.values()))
         evidence: dict[str, Any] = {
-            "by_type": by_type, "render_blocking": blocking,
+            "by_type": by_type, "render_blocking": blocking, "failed": failed,
             "service_worker": service_worker or (visit.profiles[0].service_worker
                                                  if visit.profiles else {}),
             "images": [{**i, "url": short(i["url"])} for p in visit.profiles for i in p.images],
@@ -121,6 +132,12 @@ class AssetAudit(Check):
                    f"transferred; {len(findings)} finding(s)")
         if service_worker:
             summary += "; a service worker is registered"
+        if counts["failed_resources"]:
+            summary += f"; {counts['failed_resources']} resource(s) did not load"
+        refused = sorted({urlsplit(str(f["url"])).netloc for f in failed if f["refused"]})
+        if refused:
+            summary += (f"; not loaded because golive does not contact {', '.join(refused)} "
+                        "(the page was measured without them)")
         return Measurement(metrics=metrics, findings=findings, evidence=evidence,
                            summary=summary)
 
@@ -156,6 +173,41 @@ class AssetAudit(Check):
                     fix="a fingerprinted file never changes: cache it for a year, immutable"),
                     "uncached_count"))
         return out
+
+
+def _failed(item: dict[str, Any], profile: PageProfile) -> Finding:
+    """A subresource that did not load: the worst is one that blocks rendering and never
+    completes (nothing is painted while the browser waits for it)."""
+    kind = item["kind"]
+    host = urlsplit(str(item["url"])).netloc
+    # another origin's resource is named with its host: that host is the problem
+    url = short(item["url"]) if host == urlsplit(profile.url).netloc else str(item["url"])
+    if item["refused"]:
+        return Finding(f"Not loaded: {kind} from {host}", Severity.INFO, location=url,
+                       detail=(f"golive does not contact {host} (not loopback, not in [target] "
+                               "allow_targets), so the page was measured without it"
+                               + ("; it blocks rendering" if item["blocking"] else "")),
+                       fix=f"add '{host}' to [target] allow_targets to measure it")
+    where = f"on {profile.page}"
+    if item["blocking"] and item["never_completed"]:
+        return Finding(f"Render-blocking {kind} never completed", Severity.HIGH, location=url,
+                       detail=(f"{where}: nothing is painted until it loads, and it did not "
+                               + ("(the load event never fired)" if profile.load_timeout
+                                  else "before the visit ended")),
+                       fix=("serve it from the site's own origin, or load it without blocking "
+                            "(media/onload for CSS, defer for scripts), with a timeout"))
+    if item["blocking"]:
+        return Finding(f"Render-blocking {kind} failed to load", Severity.HIGH, location=url,
+                       detail=(f"{where}: {item['error']}; the page waits for it before the "
+                               "first paint, then renders without it"),
+                       fix="fix or remove the reference; serve critical CSS and JS yourself")
+    if item["never_completed"]:
+        return Finding(f"Request never completed: {kind}", Severity.MEDIUM, location=url,
+                       detail=f"{where}: still pending when the visit ended",
+                       fix="fix the server that should answer it, or remove the reference")
+    return Finding(f"Resource failed to load: {kind}", Severity.MEDIUM, location=url,
+                   detail=f"{where}: {item['error']}",
+                   fix="fix or remove the reference (the browser console shows it too)")
 
 
 def _blocking(r: Resource) -> Finding | None:

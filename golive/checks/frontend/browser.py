@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from golive.checks.frontend.tools import CHROME_FLAGS, Tools
-from golive.safety import browser_args
+from golive.safety import allowed, browser_args
 
 #: Lighthouse's emulated screens
 VIEWPORTS: dict[str, Any] = {"desktop": {"width": 1350, "height": 940},
@@ -146,11 +146,47 @@ class PageProfile:
     viewport_height: int = 0
     links: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    #: subresources that did not load: url, kind, error, blocking, never_completed, refused
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    #: the document arrived but its load event never fired (a subresource hung)
+    load_timeout: bool = False
     notes: list[str] = field(default_factory=list)
     duration_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+#: the URLs of <head> stylesheets and classic synchronous scripts: the browser renders nothing
+#: until they load (a failed one is skipped, a hung one blocks the first paint)
+_BLOCKING_IN_HEAD = """
+() => [...document.head.querySelectorAll(
+    'link[rel~="stylesheet"]:not([media="print"]):not([disabled]), ' +
+    'script[src]:not([async]):not([defer]):not([type="module"])')].map(e => e.href || e.src)
+"""
+
+
+def failed_resources(responses: dict[str, Resource], errors: dict[str, tuple[str, str]],
+                     hung: dict[str, str], blocking: set[str], page_url: str,
+                     allow: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Subresources that did not load: answered >= 400, failed, or never completed; each
+    with whether it blocks rendering and whether golive itself refused the host."""
+    out = []
+    for r in responses.values():
+        if r.url != page_url and r.status >= 400 and r.url not in errors:
+            out.append({"url": r.url, "kind": r.kind, "error": f"answered {r.status}",
+                        "never_completed": False})
+    for found, (kind, error) in errors.items():
+        out.append({"url": found, "kind": kind, "error": error, "never_completed": False})
+    for found, kind in hung.items():
+        if found not in errors:
+            out.append({"url": found, "kind": kind, "error": "never completed",
+                        "never_completed": True})
+    for item in out:
+        host = urlsplit(str(item["url"])).hostname or ""
+        item["blocking"] = item["url"] in blocking
+        item["refused"] = bool(host) and not allowed(host, allow)
+    return out
 
 
 def web_vitals_script() -> str:
@@ -203,6 +239,7 @@ class Browser:
         self.form_factor = form_factor
         self.headers = headers or {}
         self.insecure = insecure
+        self.allow = allow
         self._pw = sync_playwright().start()
         try:
             self._browser = self._pw.chromium.launch(
@@ -259,6 +296,16 @@ class Browser:
                     validator=bool(headers.get("etag") or headers.get("last-modified")))
 
             page.on("response", on_response)
+            pending: dict[int, Any] = {}
+            errors: dict[str, tuple[str, str]] = {}  # url -> (kind, error)
+            page.on("request", lambda r: pending.__setitem__(id(r), r))
+            page.on("requestfinished", lambda r: pending.pop(id(r), None))
+
+            def on_failed(request: Any) -> None:
+                pending.pop(id(request), None)
+                errors[request.url] = (request.resource_type, str(request.failure or "failed"))
+
+            page.on("requestfailed", on_failed)
             page.on("console", lambda m: profile.console_errors.append(m.text[:300])
                     if m.type == "error" else None)
             cdp = context.new_cdp_session(page)
@@ -276,11 +323,20 @@ class Browser:
             cdp.send("CSS.enable")
             cdp.send("CSS.startRuleUsageTracking")
 
-            page.goto(url, wait_until="load")
             try:
-                page.wait_for_load_state("networkidle", timeout=5000)
+                page.goto(url, wait_until="load")
             except Exception:
-                profile.notes.append("the network was not idle 5 s after load")
+                document = responses.get(page.url) or responses.get(url)
+                if document is None or document.status >= 400:
+                    raise  # the page itself did not come: nothing to measure
+                # the document came, its load event did not: a subresource hangs
+                profile.load_timeout = True
+                profile.notes.append(f"the load event did not fire within {timeout_s:g} s")
+            else:
+                try:
+                    page.wait_for_load_state("networkidle", timeout=5000)
+                except Exception:
+                    profile.notes.append("the network was not idle 5 s after load")
             profile.interaction = self._interact(page, interactions)
             if profile.interaction:  # web-vitals reports INP when the page is next idle
                 try:
@@ -318,6 +374,10 @@ class Browser:
 
             facts = page.evaluate(_PAGE_FACTS)
             self._apply(profile, facts, responses)
+            hung = {r.url: r.resource_type for r in pending.values() if r.url != url}
+            profile.failed = failed_resources(
+                responses, errors, hung, set(page.evaluate(_BLOCKING_IN_HEAD)), url,
+                self.allow)
         finally:
             context.close()
         profile.duration_s = time.perf_counter() - started

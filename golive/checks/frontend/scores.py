@@ -6,6 +6,7 @@ import json
 import re
 import statistics
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from golive.blocks import Block, Table
@@ -48,25 +49,25 @@ class LighthouseScores(Check):
            "weight first.")
     slo = ("min_score >= 85",)
     better = (higher("performance_score", "accessibility_score", "best_practices_score",
-                     "seo_score", "min_score", "mean_performance_score")
-              | lower("fcp_ms", "lcp_ms", "tbt_ms", "cls", "si_ms", "tti_ms"))
+                     "seo_score", "min_score", "mean_performance_score",
+                     *(f"{ff}_{k}" for ff in ("mobile", "desktop")
+                       for k in ("performance_score", "accessibility_score",
+                                 "best_practices_score", "seo_score", "min_score")))
+              | lower("fcp_ms", "lcp_ms", "tbt_ms", "cls", "si_ms", "tti_ms",
+                      *(f"{ff}_{k}" for ff in ("mobile", "desktop")
+                        for k in ("lcp_ms", "tbt_ms", "cls"))))
 
     @classmethod
     def views(cls, result: Result) -> list[Block]:
         pages = result.evidence.get("pages")
         if not isinstance(pages, dict) or not pages:
             return []
-        keys = ("performance_score", "accessibility_score", "best_practices_score", "seo_score")
-        rows = []
-        for page, p in pages.items():
-            scores, timings = p.get("scores") or {}, p.get("timings") or {}
-            rows.append((page, *(scores.get(k) for k in keys), timings.get("lcp_ms"),
-                         timings.get("tbt_ms"), timings.get("cls"),
-                         f"{len(p.get('runs') or [])} (#{p.get('median_run')})"))
-        columns = ("page", "performance", "accessibility", "best practices", "SEO", "LCP ms",
-                   "TBT ms", "CLS", "runs (median)")
-        return [Table("Lighthouse per page", columns, tuple(rows), numeric=columns[1:8],
-                      code=("page",))]
+        tables: list[Block] = [_page_table(pages, str(result.evidence.get("form_factor") or ""))]
+        other = result.evidence.get("other_form_factor")
+        if isinstance(other, dict) and isinstance(other.get("pages"), dict):
+            tables.append(_page_table(other["pages"], str(other.get("form_factor", ""))
+                                      + ", reported beside, does not decide"))
+        return tables
 
     def run(self, ctx: CheckContext) -> Measurement:
         tools = find_tools(ctx.config.table(FrontendConfig))
@@ -76,56 +77,45 @@ class LighthouseScores(Check):
         pages, why, left_out = pages_or_skip(ctx)
         if why:
             return Measurement.skip(why)
-        options = browser_options(ctx)
+        settings = ctx.config.table(FrontendConfig)
         count = runs_for(ctx)
-        per_page: dict[str, dict[str, Any]] = {}
-        artifacts: list[Artifact] = []
-        findings: list[Finding] = []
-        failures: list[str] = []
-        medians: dict[str, LighthouseRun] = {}
-        for page in pages:
-            url = ctx.target.rstrip("/") + page
-            runs = _runs(tools, url, count, options, page, failures, ctx.progress)
-            if not runs:
-                continue
-            median = median_run(runs)
-            medians[page] = median
-            perf = [v for r in runs if (v := r.scores.get("performance_score")) is not None]
-            per_page[page] = {
-                "median_run": runs.index(median) + 1, "scores": median.scores,
-                "timings": median.timings, "warnings": median.warnings,
-                "runs": [r.summary() for r in runs],
-                "performance_spread": (max(perf) - min(perf)) if len(perf) > 1 else 0.0,
-            }
-            name = slug(page)
-            artifacts.append(Artifact(f"lighthouse-{name}.report.json", "application/json",
-                                      json.dumps(median.lhr).encode()))
-            if median.html:
-                artifacts.append(Artifact(f"lighthouse-{name}.report.html", "text/html",
-                                          median.html))
-            for audit in failing_audits(median.lhr):
-                findings.append(Finding(
-                    f"Lighthouse: {audit['title']}", Severity.INFO, location=page,
-                    detail=" ".join(x for x in (audit["display"],
-                                                ", ".join(audit["urls"][:3])) if x),
-                    fix=f"see the '{audit['id']}' audit in the kept report"))
-        if not medians:
+        deciding = _measure(ctx, tools, pages, settings.form_factor, count)
+        if not deciding.medians:
             return Measurement(inconclusive="every Lighthouse run failed: " + "; ".join(
-                failures[-3:]), evidence={"failures": failures})
-        metrics = _worst(list(medians.values()))
-        first = next(iter(medians.values()))
+                deciding.failures[-3:]), evidence={"failures": deciding.failures})
+        metrics = _worst(list(deciding.medians.values()))
+        first = next(iter(deciding.medians.values()))
         evidence: dict[str, Any] = {
-            "pages": per_page, "runs_per_page": count, "lighthouse": first.version,
-            "settings": first.settings, "failures": failures, "left_out": left_out,
+            "form_factor": settings.form_factor,
+            "pages": deciding.per_page, "runs_per_page": count, "lighthouse": first.version,
+            "settings": first.settings, "failures": deciding.failures, "left_out": left_out,
             "median": "the run closest to the median FCP and TTI (Lighthouse CI's rule)",
         }
-        summary = ", ".join(f"{k.removesuffix('_score').replace('_', ' ')} "
-                            f"{metrics[k]:.0f}" for k in SCORE_METRICS.values() if k in metrics)
-        summary += (f" ({ctx.config.table(FrontendConfig).form_factor}, median of {count} run"
-                    f"{'s' if count > 1 else ''}, worst of {len(medians)} page"
-                    f"{'s' if len(medians) > 1 else ''})")
-        unscored = sorted({k for r in medians.values() for k, v in r.scores.items() if v is None})
-        noisy = [p for p, v in per_page.items() if v["performance_spread"] > NOISY_SPREAD]
+        summary = _scores_text(metrics) + (
+            f" ({settings.form_factor}, median of {count} run{'s' if count > 1 else ''}, "
+            f"worst of {len(deciding.medians)} page{'s' if len(deciding.medians) > 1 else ''})")
+        artifacts = list(deciding.artifacts)
+        both = (settings.both_form_factors if settings.both_form_factors is not None
+                else ctx.profile == "full")
+        if both:
+            other_ff = "desktop" if settings.form_factor == "mobile" else "mobile"
+            other = _measure(ctx, tools, pages, other_ff, count, prefix=f"{other_ff}-")
+            artifacts += other.artifacts
+            evidence["other_form_factor"] = {"form_factor": other_ff, "pages": other.per_page,
+                                             "failures": other.failures}
+            if other.medians:
+                worst = _worst(list(other.medians.values()))
+                metrics.update({f"{other_ff}_{k}": v for k, v in worst.items()
+                                if k in OTHER_METRICS})
+                evidence["other_form_factor"]["settings"] = next(
+                    iter(other.medians.values())).settings
+                summary += f"; {other_ff} (reported, does not decide): {_scores_text(worst)}"
+            else:
+                summary += f"; {other_ff}: every run failed"
+        unscored = sorted({k for r in deciding.medians.values() for k, v in r.scores.items()
+                           if v is None})
+        noisy = [p for p, v in deciding.per_page.items()
+                 if v["performance_spread"] > NOISY_SPREAD]
         if noisy:
             summary += (f"; the performance score varied by more than {NOISY_SPREAD:.0f} "
                         f"points across runs on {', '.join(noisy)}")
@@ -136,8 +126,88 @@ class LighthouseScores(Check):
         if first.version and first.version != LIGHTHOUSE_VERSION:
             evidence["note"] = (f"Lighthouse {first.version} ran; golive pins "
                                 f"{LIGHTHOUSE_VERSION}, whose audits and weights it knows")
-        return Measurement(metrics=metrics, findings=findings, evidence=evidence,
-                           summary=summary, inconclusive=inconclusive, artifacts=artifacts)
+        lab = LabVitals(settings.form_factor, {
+            page: {k: run.timings[k] for k in ("cls", "lcp_ms") if k in run.timings}
+            for page, run in deciding.medians.items()})
+        return Measurement(metrics=metrics, findings=deciding.findings, evidence=evidence,
+                           summary=summary, inconclusive=inconclusive, artifacts=artifacts,
+                           facts=[lab])
+
+
+@dataclass(frozen=True)
+class LabVitals:
+    """Fact: Lighthouse's lab CLS and LCP per page (its median run), for frontend.vitals to set
+    beside its own."""
+
+    form_factor: str
+    pages: dict[str, dict[str, float]]
+
+
+#: the other form factor's metrics kept, prefixed with its name (``desktop_min_score``)
+OTHER_METRICS = (*SCORE_METRICS.values(), "min_score", "lcp_ms", "tbt_ms", "cls")
+
+
+def _scores_text(metrics: dict[str, float]) -> str:
+    return ", ".join(f"{k.removesuffix('_score').replace('_', ' ')} {metrics[k]:.0f}"
+                     for k in SCORE_METRICS.values() if k in metrics)
+
+
+def _page_table(pages: dict[str, Any], form_factor: str) -> Table:
+    keys = ("performance_score", "accessibility_score", "best_practices_score", "seo_score")
+    rows = []
+    for page, p in pages.items():
+        scores, timings = p.get("scores") or {}, p.get("timings") or {}
+        rows.append((page, *(scores.get(k) for k in keys), timings.get("lcp_ms"),
+                     timings.get("tbt_ms"), timings.get("cls"),
+                     f"{len(p.get('runs') or [])} (#{p.get('median_run')})"))
+    columns = ("page", "performance", "accessibility", "best practices", "SEO", "LCP ms",
+               "TBT ms", "CLS", "runs (median)")
+    title = "Lighthouse per page" + (f" ({form_factor})" if form_factor else "")
+    return Table(title, columns, tuple(rows), numeric=columns[1:8], code=("page",))
+
+
+@dataclass
+class _FormFactorRuns:
+    per_page: dict[str, dict[str, Any]] = field(default_factory=dict)
+    medians: dict[str, LighthouseRun] = field(default_factory=dict)
+    artifacts: list[Artifact] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def _measure(ctx: CheckContext, tools: Tools, pages: list[str], form_factor: str, count: int,
+             *, prefix: str = "") -> _FormFactorRuns:
+    """Every page ``count`` times on one form factor; artifacts named ``lighthouse-{prefix}``."""
+    out = _FormFactorRuns()
+    options = {**browser_options(ctx), "form_factor": form_factor}
+    for page in pages:
+        url = ctx.target.rstrip("/") + page
+        runs = _runs(tools, url, count, options, f"{prefix}{page}", out.failures,
+                     ctx.progress)
+        if not runs:
+            continue
+        median = median_run(runs)
+        out.medians[page] = median
+        perf = [v for r in runs if (v := r.scores.get("performance_score")) is not None]
+        out.per_page[page] = {
+            "median_run": runs.index(median) + 1, "scores": median.scores,
+            "timings": median.timings, "warnings": median.warnings,
+            "runs": [r.summary() for r in runs],
+            "performance_spread": (max(perf) - min(perf)) if len(perf) > 1 else 0.0,
+        }
+        name = prefix + slug(page)
+        out.artifacts.append(Artifact(f"lighthouse-{name}.report.json", "application/json",
+                                      json.dumps(median.lhr).encode()))
+        if median.html:
+            out.artifacts.append(Artifact(f"lighthouse-{name}.report.html", "text/html",
+                                          median.html))
+        for audit in failing_audits(median.lhr):
+            out.findings.append(Finding(
+                f"Lighthouse: {audit['title']}", Severity.INFO, location=page,
+                detail=" ".join(x for x in (audit["display"],
+                                            ", ".join(audit["urls"][:3])) if x),
+                fix=f"see the '{audit['id']}' audit in the kept report"))
+    return out
 
 
 def _runs(tools: Tools, url: str, count: int, options: dict[str, Any], page: str,

@@ -16,8 +16,11 @@ class FrontendConfig(ConfigTable):
 
     #: the critical paths to audit, relative to the target (the first is the landing page)
     pages: list[str] = Field(default_factory=lambda: ["/"])
-    #: Lighthouse's device preset
-    form_factor: Literal["desktop", "mobile"] = "desktop"
+    #: the device that decides: Lighthouse's preset and the browser's viewport. Mobile, as
+    #: Lighthouse's own default and PageSpeed Insights lead with it
+    form_factor: Literal["desktop", "mobile"] = "mobile"
+    #: Lighthouse on the other form factor too, reported beside (unset: in the full profile)
+    both_form_factors: bool | None = None
     #: Lighthouse runs per page (the median run counts); 0 = 3 in full, 1 in quick
     runs: int = Field(default=0, ge=0, le=9)
     #: CSS selectors clicked in order for INP; empty = the first button, else the first link

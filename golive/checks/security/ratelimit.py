@@ -8,7 +8,10 @@ fails."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -30,19 +33,34 @@ class RateLimitOptions(BaseModel):
     required: bool = False
 
 
+_LITERAL = re.compile(r"^\^?([A-Za-z0-9_.-]+)\$?$")
+
+
 def sample_body(schema: dict[str, Any], doc: dict[str, Any], depth: int = 0) -> Any:
-    """A value that fits a JSON schema well enough for a request to reach the handler."""
+    """A value that fits a JSON schema well enough for a request to reach the handler: the
+    schema's example, default or first enum value; an object's required properties only (all
+    of them when it lists none); a pattern that is one literal word, that word."""
     if "$ref" in schema and depth < 8:
         node: Any = doc
         for part in schema["$ref"].lstrip("#/").split("/"):
             node = node.get(part, {}) if isinstance(node, dict) else {}
         return sample_body(node, doc, depth + 1)
-    if "example" in schema:
-        return schema["example"]
+    for key in ("example", "default", "const"):
+        if key in schema and schema[key] is not None:
+            return schema[key]
+    if schema.get("examples") and isinstance(schema["examples"], list):
+        return schema["examples"][0]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        options = [o for o in schema.get(key) or [] if o.get("type") != "null"]
+        if options and depth < 8:
+            return sample_body(options[0], doc, depth + 1)
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
-        return {k: sample_body(v, doc, depth + 1)
-                for k, v in (schema.get("properties") or {}).items()}
+        props = schema.get("properties") or {}
+        wanted = schema.get("required") or list(props)
+        return {k: sample_body(v, doc, depth + 1) for k, v in props.items() if k in wanted}
     if kind == "array":
         return [sample_body(schema.get("items") or {}, doc, depth + 1)]
     if kind == "integer":
@@ -51,31 +69,68 @@ def sample_body(schema: dict[str, Any], doc: dict[str, Any], depth: int = 0) -> 
         return 1.0
     if kind == "boolean":
         return False
-    return "golive-probe@example.invalid" if "mail" in str(schema.get("title", "")).lower() \
-        else "golive-probe"
+    literal = _LITERAL.match(str(schema.get("pattern", "")))
+    if literal:
+        return literal.group(1)
+    hint = (str(schema.get("title", "")) + " " + str(schema.get("format", ""))).lower()
+    return "golive-probe@example.invalid" if "mail" in hint else "golive-probe"
 
 
-def endpoints(ctx: CheckContext) -> list[tuple[str, str, Any]]:
-    """(method, path, json body) to burst: [security] rate_limited, else login-like POSTs."""
+#: statuses that say the request body itself was refused: the handler never ran
+BODY_REFUSED = (415, 422)
+#: body media types golive can send, in the order it prefers them
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request body as the endpoint declares it (its OpenAPI ``requestBody``)."""
+
+    content_type: str = ""  # "" = no body
+    value: Any = None
+
+    def request_args(self) -> dict[str, Any]:
+        """httpx keyword arguments that send this body with its own content type."""
+        if not self.content_type:
+            return {}
+        if self.content_type == JSON:
+            return {"json": self.value}
+        fields = {k: v if isinstance(v, str) else json.dumps(v)
+                  for k, v in (self.value or {}).items()} if isinstance(self.value, dict) else {}
+        if self.content_type == MULTIPART:  # fields only: (None, value) parts have no file name
+            return {"files": {k: (None, v) for k, v in fields.items()} or {"_": (None, "")}}
+        return {"data": fields}
+
+
+def endpoints(ctx: CheckContext) -> list[tuple[str, str, Body]]:
+    """(method, path, body) to burst: [security] rate_limited, else login-like POSTs."""
     configured = ctx.config.table(SecurityConfig).rate_limited
     doc = ctx.site.openapi or {}
     ops = {p: op for p, op in ctx.site.operations("post")}
     chosen = []
     for entry in configured:
         method, _, path = entry.partition(" ") if " " in entry else ("POST", "", entry)
-        chosen.append((method.upper(), path, _body(ops.get(path), doc)))
+        chosen.append((method.upper(), path, request_body(ops.get(path), doc)))
     if chosen:
         return chosen
     for path, op in ops.items():
         if any(word in path.lower() for word in LOGIN_LIKE):
-            chosen.append(("POST", path, _body(op, doc)))
+            chosen.append(("POST", path, request_body(op, doc)))
     return chosen
 
 
-def _body(op: dict[str, Any] | None, doc: dict[str, Any]) -> Any:
+def request_body(op: dict[str, Any] | None, doc: dict[str, Any]) -> Body:
+    """The body the operation declares, in the media type it declares (JSON first, then a
+    form, then multipart); no body when it declares none golive can send."""
     content = ((op or {}).get("requestBody") or {}).get("content") or {}
-    schema = (content.get("application/json") or {}).get("schema")
-    return sample_body(schema, doc) if schema else None
+    for kind in (JSON, FORM, MULTIPART):
+        media = next((v for k, v in content.items() if k.split(";")[0].strip() == kind), None)
+        if media is not None:
+            schema = media.get("schema")
+            return Body(kind, sample_body(schema, doc) if schema else {})
+    return Body()
 
 
 class RateLimit(Check):
@@ -98,10 +153,16 @@ class RateLimit(Check):
         rows: list[dict[str, Any]] = []
         findings: list[Finding] = []
         unlimited: list[str] = []
+        unexercised: list[str] = []
         for method, path, body in targets:
             row = self._burst(ctx, opts, method, path, body)
             rows.append(row)
             where = f"{method} {path}"
+            if not row["exercised"]:  # every answer refused the body: no handler ran
+                codes = ", ".join(str(c) for c in sorted(row["statuses"]))
+                unexercised.append(f"{where} (every one of {row['sent']} requests answered "
+                                   f"{codes} to the {row['content_type']} body)")
+                continue
             if row["first_429"] is None:
                 unlimited.append(where)
                 if required:
@@ -126,7 +187,18 @@ class RateLimit(Check):
             metrics["first_429_at"] = float(min(limits))
         summary = ", ".join(
             f"{r['endpoint']}: " + (f"429 after {r['first_429']} requests" if r["first_429"]
-                                    else f"no 429 in {r['sent']} requests") for r in rows)
+                                    else f"no 429 in {r['sent']} requests")
+            + ("" if r["exercised"] else " (the body was refused every time)") for r in rows)
+        metrics["unexercised_endpoints"] = float(len(unexercised))
+        if unexercised and len(unexercised) == len(rows):
+            return Measurement(
+                metrics=metrics, findings=findings, evidence={"bursts": rows}, summary=summary,
+                inconclusive=("the burst could not exercise " + "; ".join(unexercised)
+                              + ": the limit was never reached by a request the handler saw; "
+                              "give the endpoint a valid body (its OpenAPI requestBody "
+                              "example) or list it in [security] rate_limited"))
+        if unexercised:
+            summary += "; could not exercise " + "; ".join(unexercised)
         if unlimited and not required:
             return Measurement(
                 metrics=metrics, findings=findings, evidence={"bursts": rows}, summary=summary,
@@ -137,7 +209,7 @@ class RateLimit(Check):
                            summary=summary)
 
     def _burst(self, ctx: CheckContext, opts: RateLimitOptions, method: str, path: str,
-               body: Any) -> dict[str, Any]:
+               body: Body) -> dict[str, Any]:
         statuses: dict[int, int] = {}
         first: int | None = None
         last: httpx.Response | None = None
@@ -145,7 +217,7 @@ class RateLimit(Check):
         sent = 0
         while sent < opts.max_requests and time.monotonic() - start < opts.max_s:
             try:
-                last = ctx.client.request(method, path, json=body)
+                last = ctx.client.request(method, path, **body.request_args())
             except httpx.HTTPError:
                 break
             sent += 1
@@ -153,7 +225,10 @@ class RateLimit(Check):
             if last.status_code == 429:
                 first = sent
                 break
+        refused = sum(n for code, n in statuses.items() if code in BODY_REFUSED)
         row: dict[str, Any] = {"endpoint": f"{method} {path}", "sent": sent,
+                               "content_type": body.content_type or "(no body)",
+                               "exercised": first is not None or not sent or refused < sent,
                                "elapsed_s": round(time.monotonic() - start, 3),
                                "statuses": statuses, "first_429": first, "retry_after": "",
                                "ratelimit_headers": {}, "recovered": None, "waited_s": 0.0}
@@ -171,7 +246,7 @@ class RateLimit(Check):
         waited = start_wait = time.monotonic()
         while True:
             try:
-                again = ctx.client.request(method, path, json=body)
+                again = ctx.client.request(method, path, **body.request_args())
             except httpx.HTTPError:
                 break
             waited = time.monotonic()

@@ -103,7 +103,7 @@ def test_the_tuned_shop_scores_95_everywhere_and_passes_every_criterion(
     scores = results["frontend.lighthouse"].metrics
     for category in ("performance", "accessibility", "best_practices", "seo"):
         assert scores[f"{category}_score"] >= 95, category
-    assert results["frontend.lighthouse"].evidence["settings"]["formFactor"] == "desktop"
+    assert results["frontend.lighthouse"].evidence["settings"]["formFactor"] == "mobile"
     vitals = results["frontend.vitals"].metrics
     assert vitals["lcp_ms"] < 2500 and vitals["cls"] < 0.1 and vitals["inp_ms"] < 200
     assert results["frontend.bundle"].findings == []
@@ -241,3 +241,105 @@ def test_a_page_that_never_loads_makes_the_pass_inconclusive(
     assert vitals.status is Status.INCONCLUSIVE and assets.status is Status.INCONCLUSIVE
     assert "no page could be measured: / did not load in the browser: TimeoutError" \
         in vitals.reason
+
+
+@needs_lighthouse
+def test_mobile_decides_and_the_full_profile_reports_desktop_beside() -> None:
+    """Issue 12, item 7: the desktop preset passed pages whose mobile performance was 55-84.
+    This page scores ~97 on desktop and ~67 on Lighthouse's simulated phone."""
+    from tests.heavy_page import HeavyOnMobile
+    from tests.targets import serve_handler
+
+    with serve_handler(HeavyOnMobile) as url:
+        both = run_one("frontend.lighthouse", url, frontend={"runs": 1}, profile="full")
+        desktop = run_one("frontend.lighthouse", url,
+                          frontend={"runs": 1, "form_factor": "desktop"})
+    m = both.metrics
+    assert both.evidence["settings"]["formFactor"] == "mobile"
+    assert m["performance_score"] < 85 <= m["desktop_performance_score"], m
+    assert both.status is Status.FAIL  # the phone decides
+    other = both.evidence["other_form_factor"]
+    assert other["form_factor"] == "desktop" and other["settings"]["formFactor"] == "desktop"
+    assert "desktop (reported, does not decide): performance" in both.summary
+    names = {a.name for a in both.artifacts}
+    assert {"lighthouse-home.report.json", "lighthouse-desktop-home.report.json"} <= names
+    tables = [b.title for b in type_views(both)]
+    assert tables == ["Lighthouse per page (mobile)",
+                      "Lighthouse per page (desktop, reported beside, does not decide)"]
+    # asked for, desktop decides (and no second form factor in the quick profile)
+    assert desktop.metrics["performance_score"] >= 85
+    assert "other_form_factor" not in desktop.evidence
+
+
+def type_views(result: Any) -> list[Any]:
+    from golive.checks.frontend.scores import LighthouseScores
+
+    return LighthouseScores.views(result)
+
+
+def _page_with_resources(css_url: str, extra_head: str = "", img: str = "/logo.svg"
+                         ) -> type[BaseHTTPRequestHandler]:
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Shop</title>"
+            f"<link rel='stylesheet' href='{css_url}'>{extra_head}</head><body><h1>Shop</h1>"
+            f"<img src='{img}' width='40' height='40' alt='logo'></body></html>").encode()
+    files = {"/": (page, "text/html"), "/site.css": (b"h1{color:#222}", "text/css"),
+             "/logo.svg": (b"<svg xmlns='http://www.w3.org/2000/svg' width='40' height='40'/>",
+                           "image/svg+xml")}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body, kind = files.get(self.path, (b"not found", "text/plain"))
+            self.send_response(200 if self.path in files else 404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@needs_browser
+def test_resources_that_do_not_load_are_findings_and_a_hung_stylesheet_is_the_worst(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12, item 8: a stylesheet from a host that does not answer passed silently."""
+    import socket
+
+    from golive.checks.frontend.browser import Browser
+    from tests.targets import serve_handler
+
+    original = Browser.visit
+    monkeypatch.setattr(Browser, "visit", lambda self, base, page, **kw: original(
+        self, base, page, interactions=kw["interactions"], timeout_s=4.0))
+    with socket.socket() as silent:  # accepts connections (the backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        hung = f"http://127.0.0.1:{silent.getsockname()[1]}/fonts.css"
+        handler = _page_with_resources(
+            hung, extra_head="<link rel='stylesheet' href='https://cdn.example.net/x.css'>",
+            img="/missing.png")
+        with serve_handler(handler) as url:
+            r = run_one("frontend.assets", url)
+    by = {f.location: f for f in r.findings}
+    worst = by[hung]
+    assert worst.title == "Render-blocking stylesheet never completed"
+    assert worst.severity is Severity.HIGH and "load event never fired" in worst.detail
+    assert by["/missing.png"].title == "Resource failed to load: image"
+    assert "answered 404" in by["/missing.png"].detail
+    refused = by["https://cdn.example.net/x.css"]
+    assert refused.severity is Severity.INFO and "allow_targets" in refused.fix
+    assert r.status is Status.FAIL and r.metrics["failed_resources"] == 2
+    assert "not loaded because golive does not contact cdn.example.net" in r.summary
+
+
+@needs_browser
+def test_a_page_whose_resources_all_load_has_no_such_finding() -> None:
+    from tests.targets import serve_handler
+
+    with serve_handler(_page_with_resources("/site.css")) as url:
+        r = run_one("frontend.assets", url)
+    assert r.metrics["failed_resources"] == 0 and r.evidence["failed"] == []
+    assert not [f for f in r.findings if "load" in f.title.lower()], r.findings

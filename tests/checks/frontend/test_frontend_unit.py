@@ -335,9 +335,28 @@ def test_three_runs_in_full_and_the_worst_page_counts(monkeypatch: pytest.Monkey
     runs += [_lhr(0.5, 3000, 5000)] * 3
     calls = _fake_lighthouse(monkeypatch, runs)
     result = run_one("frontend.lighthouse", "http://t", transport=HTML, profile="full",
-                     frontend={"pages": ["/", "/slow"]})
+                     frontend={"pages": ["/", "/slow"], "both_form_factors": False})
     assert calls == ["http://t/"] * 3 + ["http://t/slow"] * 3
     assert result.evidence["pages"]["/"]["median_run"] == 3
     assert result.metrics["performance_score"] == 50 and result.metrics["pages"] == 2
     assert result.metrics["mean_performance_score"] == 70.5  # (91 + 50) / 2
     assert result.status is Status.FAIL
+
+
+def test_two_cls_figures_that_disagree_are_explained() -> None:
+    """Issue 12, item 8: Lighthouse said 0.156, the browser pass 0.000, and nothing said why."""
+    from golive.checks.frontend.browser import PageProfile
+    from golive.checks.frontend.scores import LabVitals
+    from golive.checks.frontend.vitals import CLS_WINDOWS, WebVitals, cls_differences
+    from golive.results import Result, Status
+
+    lab = LabVitals("mobile", {"/": {"cls": 0.156}, "/about": {"cls": 0.02}})
+    profiles = [PageProfile("/", "http://t/", vitals={"cls": 0.0}),
+                PageProfile("/about", "http://t/about", vitals={"cls": 0.03})]
+    (said,) = cls_differences(lab, profiles)
+    assert said == "On / Lighthouse measured CLS 0.156 (mobile) and the browser pass 0.000."
+    assert cls_differences(None, profiles) == []
+    result = Result(check="frontend.vitals", area="frontend", title="", status=Status.PASS,
+                    evidence={"cls_differs": [said]})
+    (note,) = WebVitals.views(result)
+    assert note.title == "Two CLS figures" and CLS_WINDOWS in note.text

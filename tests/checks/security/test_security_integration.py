@@ -249,3 +249,39 @@ def test_a_real_secret_and_a_hard_coded_fallback_are_found(tmp_path: Path) -> No
     assert "GitHub" in high["app/integrations.py:1"].detail
     assert token not in str(r.to_dict()) and "secret-key" not in str(r.to_dict())
     assert r.metrics["secrets"] == 4 and r.metrics["fallback_secrets"] == 3
+
+
+def test_a_form_login_is_burst_with_a_form_body_and_its_limit_found() -> None:
+    """Issue 12, item 9: against a form-encoded login the burst sent JSON (60 times 422) and
+    concluded "no 429, the limit may be higher"."""
+    from tests.login_service import app
+    from tests.targets import serve_asgi
+
+    with serve_asgi(app(limit=5, window_s=2.0)) as url:
+        r = run_one("security.rate_limit", url, options={"max_wait_s": 5})
+    (burst,) = r.evidence["bursts"]
+    assert burst["endpoint"] == "POST /api/auth/token"
+    assert burst["content_type"] == "application/x-www-form-urlencoded"
+    assert burst["statuses"] == {401: 5, 429: 1}, burst  # wrong password, then the limit
+    assert burst["first_429"] == 6 and burst["recovered"] is True
+    assert r.status is Status.PASS, (r.reason, r.findings)
+
+
+def test_a_burst_whose_body_is_refused_every_time_says_it_could_not_exercise_the_endpoint(
+        ) -> None:
+    from tests.login_service import app
+    from tests.targets import serve_asgi
+
+    with serve_asgi(app(limit=1000, otp_login=True)) as url:
+        r = run_one("security.rate_limit", url, security={"rate_limited": ["/api/auth/login"]},
+                    options={"max_requests": 20})
+        # required by the plan, it is still not called unlimited: nothing reached the handler
+        required = run_one("security.rate_limit", url,
+                           security={"rate_limited": ["/api/auth/login"]},
+                           options={"max_requests": 20},
+                           required=frozenset({"security.rate_limit"}))
+    assert r.status is Status.INCONCLUSIVE
+    assert "could not exercise POST /api/auth/login" in r.reason
+    assert "answered 422 to the application/json body" in r.reason
+    assert r.metrics["unexercised_endpoints"] == 1
+    assert required.status is Status.INCONCLUSIVE and not required.findings
