@@ -106,7 +106,9 @@ def _figures(r: Result) -> list[str]:
         if o.actual is None:
             parts.append(f"{o.metric}: not measured")
         else:
-            mark = "" if o.ok else "✗ "
+            # a met threshold of a result that did not decide proves nothing: "?", as in HTML
+            undecided = r.status in (Status.INCONCLUSIVE, Status.SKIPPED, Status.ERROR)
+            mark = "✗ " if not o.ok else "? " if undecided else ""
             parts.append(f"{mark}{o.metric}={format_number(o.actual)} ({o.expression})")
     return parts
 

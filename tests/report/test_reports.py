@@ -133,3 +133,33 @@ def test_a_met_threshold_of_an_untrustworthy_result_gets_no_tick() -> None:
         thresholds=[SLOOutcome("vulnerable_packages == 0", "vulnerable_packages", 0.0, True)])]
     html = render_html([("t", run)])
     assert "? vulnerable_packages = 0" in html and "✓ vulnerable_packages" not in html
+    console = Console(file=__import__("io").StringIO(), width=140, color_system=None)
+    print_run(console, run)
+    assert "? vulnerable_packages=0" in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_findings_read_as_text_not_markup() -> None:
+    """Issue 12, item 11: a debug page's excerpt was raw HTML cut mid-tag; a 422 to a forged
+    token read like a bypass; three N+1 findings had the same title."""
+    from golive.checks.database.nplusone import gist
+    from golive.checks.security.probes import auth_finding
+    from golive.excerpt import excerpt
+
+    page = ("<!doctype html><html><head><style>body{color:red}</style><title>Err</title></head>"
+            "<body><h1>TypeError at /api/orders</h1><table><tr><th>Django Version:</th>"
+            "<td>4.2.1</td></tr><tr><th>Exception &amp; Value:</th><td>'NoneType' object"
+            "</td></tr></table><script>var x = '<b>';</script></body></html>")
+    at = page.index("Django Version:")
+    text = excerpt(page, at)
+    assert "<" not in text and "color:red" not in text and "var x" not in text
+    assert "Django Version: 4.2.1 Exception & Value: 'NoneType' object" in text
+    assert excerpt("x " * 400, 0, width=50).endswith("…")
+    (refused,) = auth_finding("/api/me", "with a forged token", 422)
+    assert refused.title == "Refused the forged token (422), not with 401"
+    assert refused.severity is Severity.LOW and "not a bypass" in refused.detail
+    (served,) = auth_finding("/api/me", "with a forged token", 200)
+    assert served.severity is Severity.CRITICAL and "served" in served.title
+    assert auth_finding("/api/me", "without credentials", 401) == []
+    assert auth_finding("/account", "without credentials", 302) == []  # to the login page
+    assert gist("SELECT a.id, a.name, a.x FROM authors a WHERE a.id = $1") == (
+        "SELECT … FROM authors a WHERE a.id = $1")

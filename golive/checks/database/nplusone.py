@@ -8,6 +8,7 @@ statement run once per request (the source), is an N+1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,6 +139,16 @@ def classify_single(sample: Sample, min_repeats: int) -> Classified:
 def short(query: str, limit: int = 300) -> str:
     flat = " ".join(query.split())
     return flat if len(flat) <= limit else flat[:limit - 1] + "…"
+
+
+_SELECT_LIST = re.compile(r"^(SELECT\s+(?:DISTINCT\s+)?)(.+?)(\s+FROM\s)", re.IGNORECASE)
+
+
+def gist(query: str, limit: int = 90) -> str:
+    """A query short enough for a title, its select list elided: ``SELECT … FROM t WHERE …``."""
+    flat = " ".join(query.split())
+    flat = _SELECT_LIST.sub(lambda m: f"{m.group(1)}…{m.group(3)}", flat, count=1)
+    return short(flat, limit)
 
 
 class NPlusOne(Check):
@@ -308,7 +319,7 @@ def _findings(ep: Endpoint, samples: list[Sample], cls: Classified) -> list[Find
     for g in cls.n_plus_one:
         share = 100.0 * g.ms_at_max / last.db_ms if last.db_ms else 0.0
         out.append(Finding(
-            "N+1 query", Severity.HIGH, location=f"GET {ep.template}",
+            f"N+1 query: {gist(g.query)}", Severity.HIGH, location=f"GET {ep.template}",
             detail=(f"{short(g.query)} runs {round(g.per_item)} time(s) per item "
                     f"({' / '.join(map(str, g.calls))} calls for "
                     f"{' / '.join(str(s.items) for s in samples)} items); "

@@ -10,6 +10,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from golive.checks import Check, CheckContext, lower
+from golive.excerpt import excerpt
 from golive.results import Finding, Measurement, Severity
 
 # (pattern, what it reveals)
@@ -74,13 +75,13 @@ class ErrorHygiene(Check):
             status = response.status_code
             findings += _header_findings(response.headers, "response headers")
             rows.append({"probe": name, "method": method, "path": path, "status": status,
-                         "body": response.text[:300]})
+                         "body": excerpt(response.text, width=300)})
             where = f"{method} {path}"
             if status >= 500:
                 n5xx += 1
                 findings.append(Finding(
                     f"{name.capitalize()} gives {status}", Severity.HIGH, location=where,
-                    detail=response.text[:300], fix=f"Answer {ideal[0]} for a {name}.",
+                    detail=excerpt(response.text), fix=f"Answer {ideal[0]} for a {name}.",
                 ))
             elif status < 400:
                 severity = Severity.MEDIUM if name == "oversized body" else Severity.LOW
@@ -96,7 +97,7 @@ class ErrorHygiene(Check):
                     leaks += 1
                     findings.append(Finding(
                         f"Error response reveals {what}", Severity.HIGH, location=where,
-                        detail=response.text[max(0, match.start() - 40):][:300], fix=self.fix,
+                        detail=excerpt(response.text, match.start()), fix=self.fix,
                     ))
                     break
         return Measurement(

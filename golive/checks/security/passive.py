@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from golive.checks import Check, CheckContext, lower
 from golive.checks.security.observatory import external_scripts, parse_csp, parse_set_cookies
+from golive.excerpt import excerpt
 from golive.results import Finding, Measurement, Severity
 
 STACK_TRACE = re.compile(
@@ -135,7 +136,7 @@ def inspect(path: str, response: httpx.Response) -> list[Finding]:
         trace = STACK_TRACE.search(body)
         if trace:
             out.append(_finding("stack_trace", path, f"{response.status_code}: "
-                                f"…{body[max(0, trace.start() - 40):trace.end() + 80]}…"))
+                                f"{excerpt(body, trace.start(), width=200)}"))
         ip = PRIVATE_IP.search(body)
         if ip:
             out.append(_finding("private_ip", path, ip.group(0)))

@@ -233,10 +233,31 @@ class ActiveProbes(Check):
                     ("with a forged token", {"Authorization": f"Bearer {forged_token()}",
                                              "Cookie": "session=golive-forged"})):
                 r = send("GET", path, headers=headers)
-                if r is not None and r.status_code not in (401, 403):
-                    sev = Severity.CRITICAL if 200 <= r.status_code < 300 else Severity.MEDIUM
-                    out.append(Finding(
-                        "Protected path answers without valid credentials", sev,
-                        location=f"GET {path}", detail=f"{label}: {r.status_code}",
-                        fix="Require authentication; answer 401 (or 403) before any work."))
+                if r is not None:
+                    out += auth_finding(path, label, r.status_code)
         return out, len(protected)
+
+
+def auth_finding(path: str, label: str, status: int) -> list[Finding]:
+    """What a protected path's answer to a request without valid credentials says: served
+    (a bypass), a server error, or refused with another status than 401/403 (only a wording
+    matter); a redirect (to a login page) and 401/403 are right."""
+    where = f"GET {path}"
+    what = "the forged token" if "forged" in label else "the request without credentials"
+    if 200 <= status < 300:
+        return [Finding(f"Protected path served {label}", Severity.CRITICAL, location=where,
+                        detail=f"answered {status} {label}: anyone can read it",
+                        fix="Require authentication; answer 401 (or 403) before any work.")]
+    if status >= 500:
+        return [Finding(f"Server error {label}", Severity.MEDIUM, location=where,
+                        detail=f"answered {status}: it did not serve the page, but the "
+                               "authentication check fails instead of refusing",
+                        fix="Check credentials first and answer 401 (or 403).")]
+    if 400 <= status < 500 and status not in (401, 403):
+        return [Finding(f"Refused {what} ({status}), not with 401", Severity.LOW,
+                        location=where,
+                        detail=(f"refused {what} with {status}: not a bypass, but clients "
+                                "and monitors read 401/403 as 'log in'"),
+                        fix="Answer 401 with WWW-Authenticate (or 403) for missing or bad "
+                            "credentials.")]
+    return []
