@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from golive.auth import AuthConfig
 from golive.exceptions import ConfigError
 
 DEFAULT_CONFIG_NAME = "golive.toml"
@@ -116,6 +117,7 @@ class Config(BaseModel):
     plan: PlanConfig = Field(default_factory=PlanConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
     mapping: list[MappingRule] = Field(default_factory=list)
 

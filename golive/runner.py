@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from golive.auth import Authenticator, LoginFailed
 from golive.checks import Check, CheckContext
 from golive.config import Config, describe_validation_error
 from golive.exceptions import ConfigError, GoliveError
@@ -178,6 +179,15 @@ def _error(check: Check, selected: Selected, reason: str, started: float,
     return dataclasses.replace(result, status=Status.ERROR, reason=reason, summary=reason)
 
 
+def _login(authenticator: Authenticator) -> str:
+    """Log in once before the checks: why it failed ("" when it worked)."""
+    try:
+        authenticator.session(0)
+    except LoginFailed as err:
+        return f"[auth]: {err}"
+    return ""
+
+
 def _unreachable(site: Site) -> str:
     """Why the target cannot be reached at all ("" when it answers anything). The home page
     fetched here stays in the site's cache for the checks."""
@@ -199,19 +209,29 @@ def run_checks(selected: list[Selected], *, target: str, config: Config, store: 
     http = any(item.check.needs_target for item in selected)
     allow = tuple(config.target.allow_targets)
     factory: Callable[..., httpx.Client] = functools.partial(http_client, allow)
+    plain = functools.partial(factory, headers=config.target.headers,
+                              verify=tls_verify(config.target.ca_bundle))
+    authenticator = Authenticator(
+        config.auth, plain, target, openapi_path=config.target.openapi_path,
+        timeout_s=config.target.timeout_s) if config.auth.login and http else None
     client = factory(
         base_url=target if http else "http://127.0.0.1", timeout=config.target.timeout_s,
         headers=config.target.headers,
         verify=tls_verify(config.target.ca_bundle), follow_redirects=False,
+        auth=authenticator.httpx_auth() if authenticator else None,
     )
     done: dict[str, Result] = {}
     facts: dict[type, object] = {}
     with client:
-        ctx = CheckContext(target=target, config=config, client=client,
-                           site=Site(client, target, config.target), profile=profile,
-                           progress=events.message, baseline=baseline, required=required,
-                           results=done, facts=facts, http=factory)
-        unreachable = _unreachable(ctx.site) if http else ""
+        site = Site(client, target, config.target)
+        ctx = CheckContext(target=target, config=config, client=client, site=site,
+                           profile=profile, progress=events.message, baseline=baseline,
+                           required=required, results=done, facts=facts, http=factory,
+                           auth=authenticator)
+        # the login first: every request after it (discovery included) carries its token
+        unreachable = _login(authenticator) if authenticator is not None else ""
+        if http and not unreachable:
+            unreachable = _unreachable(ctx.site)
         for position, item in enumerate(selected):
             events.check_started(item.check)
             if unreachable and item.check.needs_target:

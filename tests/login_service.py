@@ -33,6 +33,7 @@ def app(*, limit: int = 5, window_s: float = 3.0, token_ttl_s: float = 60.0,
         otp_login: bool = False) -> FastAPI:
     api = FastAPI(title="accounts")
     attempts: dict[str, list[float]] = {}
+    api.state.seen = {}  # username -> requests to /api/me (which pool users came)
 
     def issue(user: str) -> str:
         expires = f"{time.time() + token_ttl_s:.3f}"
@@ -68,6 +69,7 @@ def app(*, limit: int = 5, window_s: float = 3.0, token_ttl_s: float = 60.0,
 
     @api.get("/api/me")
     def me(user: Annotated[str, Depends(current_user)]) -> dict[str, str]:
+        api.state.seen[user] = api.state.seen.get(user, 0) + 1
         return {"username": user}
 
     @api.get("/health")

@@ -9,6 +9,7 @@ import click
 import pytest
 
 from golive.cli import build_cli
+from golive.auth import AuthConfig
 from golive.config import AuditConfig, DatabaseConfig, PlanConfig, StoreConfig, TargetConfig
 from golive.demo.flaws import FLAWS
 from golive.hookspecs import HookSpecs
@@ -54,7 +55,7 @@ def test_every_check_has_a_page_with_its_thresholds(check_id: str) -> None:
 @pytest.mark.parametrize(
     ("table", "model"),
     [("target", TargetConfig), ("audit", AuditConfig), ("plan", PlanConfig),
-     ("store", StoreConfig), ("database", DatabaseConfig),
+     ("store", StoreConfig), ("database", DatabaseConfig), ("auth", AuthConfig),
      *config_tables().items()],
 )
 def test_every_config_key_is_documented(table: str, model: type) -> None:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from golive.results import Measurement
 
 if TYPE_CHECKING:
+    from golive.auth import Authenticator
     from golive.blocks import Block
     from golive.compare import Change
     from golive.config import Config
@@ -124,6 +125,9 @@ class CheckContext:
     shared: dict[str, Any] = field(default_factory=dict)
     #: build an HTTP client that passes golive's safety check on every request
     http: Callable[..., httpx.Client] = field(default=httpx.Client)
+    #: the ``[auth]`` login (None without one): ``ctx.client`` already sends its token; a
+    #: check that talks through another channel (a browser, Locust) asks it for a session
+    auth: Authenticator | None = None
 
     def fact(self, kind: type[F]) -> F | None:
         """The fact of this type an earlier check of the audit handed on, or None."""

@@ -201,3 +201,39 @@ def _burn(seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         pass
+
+
+def test_the_default_scenario_takes_ids_from_lists_and_guarded_gets_with_auth() -> None:
+    """Issue 12: the default scenario had only parameterless GETs (ids were guessed)."""
+    import httpx
+
+    from golive.checks.load.scenario import default_scenario
+    from golive.config import TargetConfig
+    from golive.site import Site
+
+    doc = {"openapi": "3.1.0", "paths": {
+        "/api/orders": {"get": {"responses": {"200": {}}}},
+        "/api/orders/{order_id}": {"get": {"parameters": [
+            {"name": "order_id", "in": "path", "schema": {"type": "string"}}],
+            "responses": {"200": {}}}},
+        "/api/me": {"get": {"security": [{"bearer": []}], "responses": {"200": {}}}},
+        "/api/search": {"get": {"parameters": [
+            {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}]}},
+    }}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/openapi.json":
+            return httpx.Response(200, json=doc)
+        if request.url.path == "/api/orders":
+            return httpx.Response(200, json={"items": [{"id": "o-17"}, {"id": "o-23"}]})
+        return httpx.Response(404)
+
+    client = httpx.Client(base_url="http://t", transport=httpx.MockTransport(answer))
+    site = Site(client, "http://t", TargetConfig(url="http://t"))
+    anonymous = default_scenario(site)
+    assert anonymous["vars"]["order_id"] == {"choice": ["o-17", "o-23"]}
+    assert [r["name"] for r in anonymous["requests"]] == ["/api/orders", "/api/orders/{order_id}"]
+    assert "/api/me: needs credentials (configure [auth])" in anonymous["left_out"]
+    assert "/api/search: no value for 'q'" in anonymous["left_out"]
+    logged_in = default_scenario(site, logged_in=True)
+    assert "/api/me" in [r["name"] for r in logged_in["requests"]]

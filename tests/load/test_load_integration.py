@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -174,7 +175,8 @@ def test_load_init_writes_a_usable_scenario(demo: Demo, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     text = out.read_text()
     assert 'path = "/api/search?q=Product%201"' in text
-    assert "vars.product_id = { random_int = [1, 100] }" in text
+    # ids taken from the list response, not guessed (issue 12: discoverable parameters)
+    assert re.search(r"vars\.product_id = \{ choice = \[\d+, \d+", text), text
     import tomllib
 
     from golive.checks.load.spec import LoadOptions

@@ -77,7 +77,9 @@ def pages_or_skip(ctx: CheckContext) -> tuple[list[str], str | None, list[str]]:
 
 def browser_options(ctx: CheckContext) -> dict[str, Any]:
     return {"form_factor": ctx.config.table(FrontendConfig).form_factor,
-            "headers": dict(ctx.config.target.headers),
+            # the [auth] login's token (fresh: a browser pass outlives no refresh margin)
+            "headers": {**ctx.config.target.headers,
+                        **(ctx.auth.header_values() if ctx.auth else {})},
             "insecure": bool(ctx.config.target.ca_bundle),
             "allow": tuple(ctx.config.target.allow_targets)}
 

@@ -33,6 +33,14 @@ from golive.safety import is_loopback
 SCOPED = ("p50_ms", "p95_ms", "p99_ms", "rps", "error_rate_pct")
 
 
+def load_auth(ctx: CheckContext) -> dict[str, Any] | None:
+    """The [auth] login for the virtual users: each logs in as one of the accounts."""
+    if ctx.auth is None:
+        return None
+    return {"config": ctx.config.auth.model_dump(), "accounts": ctx.auth.accounts(),
+            "media": ctx.auth.media()}
+
+
 class LoadLatency(Check):
     id = "load.latency"
     title = "Latency under load"
@@ -49,7 +57,7 @@ class LoadLatency(Check):
     def run(self, ctx: CheckContext) -> Measurement:
         opts = resolved(self.options, ctx.profile)  # type: ignore[arg-type]
         if not has_scenario(opts):
-            opts = with_default_scenario(opts, ctx.site)
+            opts = with_default_scenario(opts, ctx.site, logged_in=ctx.auth is not None)
             if not opts.requests:
                 return Measurement.skip(
                     "no scenario: the target publishes no OpenAPI document to build one from",
@@ -60,7 +68,7 @@ class LoadLatency(Check):
                     if ctx.config.database.url else None)
         with observer or contextlib.nullcontext(), CpuSampler() as cpu:
             raw = run_locust(opts, ctx.target, progress=lambda p: ctx.progress(
-                f"load: {p['users']:.0f} users, {p['rps']:.0f} rps"))
+                f"load: {p['users']:.0f} users, {p['rps']:.0f} rps"), auth=load_auth(ctx))
         raw.cpu_samples = cpu.samples
         raw.target_local = is_loopback(urlsplit(ctx.target).hostname or "")
         if raw.start is None:

@@ -95,8 +95,11 @@ def locust_command(opts: LoadOptions, target: str, *, master: bool = False,
 
 def run_locust(opts: LoadOptions, target: str, *,
                progress: Callable[[dict[str, Any]], None] | None = None,
-               workdir: str | Path | None = None) -> RawRun:
-    """Run one load test to its end (bounded by its schedule plus a margin) and read it."""
+               workdir: str | Path | None = None,
+               auth: dict[str, Any] | None = None) -> RawRun:
+    """Run one load test to its end (bounded by its schedule plus a margin) and read it.
+    ``auth`` (the [auth] login, its accounts and media type) reaches the child in its
+    environment only: it is never part of the stored scenario."""
     assert opts.hold_s is not None
     budget = (opts.ramp_s or 0) + opts.hold_s + opts.down_s + 60 + (60 if opts.workers else 0)
     own_dir = None
@@ -108,7 +111,8 @@ def run_locust(opts: LoadOptions, target: str, *,
     scenario = scenario_json(opts)
     env = {**os.environ, "GOLIVE_LOAD_DIR": str(folder),
            "GOLIVE_SCENARIO": "" if opts.locustfile else json.dumps(scenario),
-           "GOLIVE_STALL_MS": str(opts.stall_ms), "PYTHONUNBUFFERED": "1"}
+           "GOLIVE_STALL_MS": str(opts.stall_ms), "PYTHONUNBUFFERED": "1",
+           "GOLIVE_AUTH": json.dumps(auth) if auth else ""}
     cmd = locust_command(opts, target, master=bool(opts.workers), expect_workers=opts.workers,
                          master_port=opts.master_port if opts.workers else None,
                          bind_host=opts.master_bind_host)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import httpx
+
 from golive.checks.load.spec import LoadOptions
 from golive.site import Site
 
@@ -22,53 +24,91 @@ def _param_value(param: dict[str, Any]) -> Any:
     return None
 
 
-def default_scenario(site: Site) -> dict[str, Any]:
-    """GET operations of the OpenAPI document, equally weighted, never a write, never one
-    that declares it needs credentials (401/403 or a security requirement).
+def discovered_ids(site: Site, path: str, name: str, limit: int = 50) -> list[Any]:
+    """Values for the path parameter ``name`` of ``path`` taken from its collection's list
+    response (``/api/products/{product_id}`` -> the ``product_id`` or ``id`` of the items of
+    ``GET /api/products``); [] when there is no such list."""
+    from golive.checks.http.pagination import items_of
 
-    Integer path parameters take a random value from 1 to 100 per request; required query
-    parameters take their example or default (operations without one are left out).
+    collection = path.split("/{" + name + "}", 1)[0]
+    if not collection or "{" in collection:
+        return []
+    try:
+        response = site.get(collection)
+        items = items_of(response.json()) if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return []
+    values = []
+    for item in items or []:
+        if isinstance(item, dict):
+            value = item.get(name, item.get("id"))
+            if isinstance(value, (int, str)) and value not in values:
+                values.append(value)
+    return values[:limit]
+
+
+def default_scenario(site: Site, *, logged_in: bool = False) -> dict[str, Any]:
+    """GET operations of the OpenAPI document, equally weighted, never a write; those that
+    declare they need credentials (401/403 or a security requirement) only with ``[auth]``
+    (``logged_in``), whose users log in.
+
+    A path parameter takes the ids its collection's list response holds (a random one per
+    request), else its example or default, else, for an integer, a random value from 1 to
+    100; required query parameters take their example or default (operations without a value
+    are left out, and named in ``left_out``).
     """
     requests: list[dict[str, Any]] = []
     variables: dict[str, dict[str, Any]] = {}
+    left_out: list[str] = []
     home = site.home
     if home is not None and home.status_code == 200:
         requests.append({"path": "/", "name": "/"})
     for path, op in site.operations("get"):
-        if op.get("security") or {"401", "403"} & set(map(str, op.get("responses") or {})):
-            continue  # needs credentials: a login flow in the scenario file, not a guess
+        guarded = op.get("security") or {"401", "403"} & set(map(str, op.get("responses") or {}))
+        if guarded and not logged_in:
+            left_out.append(f"{path}: needs credentials (configure [auth])")
+            continue
         query = []
-        usable = True
+        missing = ""
         for param in op.get("parameters", []) or []:
             where, name = param.get("in"), param.get("name", "")
             if where == "path":
-                if (param.get("schema") or {}).get("type") == "integer":
-                    variables.setdefault(name, {"random_int": [1, 100]})
+                if name in variables:
+                    continue
+                value = _param_value(param)
+                ids = discovered_ids(site, path, name)
+                if ids:
+                    variables[name] = {"choice": ids}
+                elif value is not None:
+                    variables[name] = {"value": value}
+                elif (param.get("schema") or {}).get("type") == "integer":
+                    variables[name] = {"random_int": [1, 100]}
                 else:
-                    value = _param_value(param)
-                    if value is None:
-                        usable = False
-                    else:
-                        variables.setdefault(name, {"value": value})
+                    missing = name
             elif where == "query" and param.get("required"):
                 value = _param_value(param)
                 if value is None:
-                    usable = False
+                    missing = name
                 else:
                     query.append(f"{name}={quote(str(value))}")
-        if usable and path != "/":
+        if missing:
+            left_out.append(f"{path}: no value for {missing!r}")
+        elif path != "/":
             full = path + ("?" + "&".join(query) if query else "")
             requests.append({"path": full, "name": path})
-    return {"requests": requests, "vars": variables}
+    return {"requests": requests, "vars": variables, "left_out": left_out}
 
 
 def has_scenario(opts: LoadOptions) -> bool:
     return bool(opts.locustfile or opts.requests or opts.flows)
 
 
-def with_default_scenario(opts: LoadOptions, site: Site) -> LoadOptions:
+def with_default_scenario(opts: LoadOptions, site: Site, *, logged_in: bool = False
+                          ) -> LoadOptions:
     """``opts`` with the OpenAPI default scenario filled in (its requests may be empty)."""
-    return opts.model_validate({**opts.model_dump(by_alias=True), **default_scenario(site)})
+    scenario = default_scenario(site, logged_in=logged_in)
+    return opts.model_validate({**opts.model_dump(by_alias=True),
+                                "requests": scenario["requests"], "vars": scenario["vars"]})
 
 
 def starter_toml(site: Site) -> str:

@@ -8,11 +8,14 @@ over the users with randomised pacing), and a ramp / hold / ramp-down shape.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
 import re
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +23,19 @@ from gevent import GreenletExit
 from locust import FastHttpUser, LoadTestShape, task
 
 SPEC: dict[str, Any] = json.loads(os.environ.get("GOLIVE_SCENARIO", "{}") or "{}")
+#: the [auth] login: {"config": AuthConfig fields, "accounts": [[user, password]], "media"}
+AUTH: dict[str, Any] = json.loads(os.environ.get("GOLIVE_AUTH", "") or "{}")
+_USER_NUMBER = itertools.count()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """golive's safety rule: a redirect is never followed (the login's included)."""
+
+    def redirect_request(self, *_args: Any, **_kw: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
 _VAR = re.compile(r"\{(\w+)\}")
 
 
@@ -94,6 +110,11 @@ class GoliveUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.vars: dict[str, Any] = {}
+        self._auth_headers: dict[str, str] = {}
+        self._auth_expires: float | None = None
+        self._account = next(_USER_NUMBER)
+        if AUTH:
+            self._login()
         for name, rule in (SPEC.get("vars") or {}).items():
             if "value" in rule:
                 self.vars[name] = rule["value"]
@@ -101,6 +122,47 @@ class GoliveUser(FastHttpUser):
             self._step(step)
         self._items = [(i, i.get("weight", 1)) for i in (SPEC.get("requests") or [])]
         self._items += [(f, f.get("weight", 1)) for f in (SPEC.get("flows") or [])]
+
+    def _login(self) -> None:
+        """Log in as this user's account, outside Locust's statistics (a urllib request,
+        cooperative under gevent): logins are not the endpoints under test."""
+        from golive.auth import AuthConfig, credentials, login_body, read_token
+
+        auth = AuthConfig.model_validate(AUTH["config"])
+        username, password = AUTH["accounts"][self._account % len(AUTH["accounts"])]
+        kind, body = login_body(auth, username, password, AUTH["media"])
+        url = (self.host or "").rstrip("/") + auth.path
+        if not url.startswith(("http://", "https://")):
+            return
+        request = urllib.request.Request(url, data=body, method=auth.method,  # noqa: S310
+                                         headers={"Content-Type": kind})
+        try:
+            with _OPENER.open(request, timeout=float(SPEC.get("timeout_s", 30))) as r:
+                status, head, content = r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as err:
+            status, head, content = err.code, dict(err.headers), err.read()
+        except OSError:
+            return  # the target is down: the steps fail and say so
+        cookies = {}
+        for line in [v for k, v in head.items() if k.lower() == "set-cookie"]:
+            name, _, rest = line.partition("=")
+            cookies[name.strip()] = rest.split(";", 1)[0]
+        try:
+            token, self._auth_expires = read_token(auth, status, head, content, cookies,
+                                                   time.time())
+        except ValueError:
+            return
+        headers, sent_cookies = credentials(auth, token)
+        if sent_cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in sent_cookies.items())
+        self._auth_headers = headers
+
+    def _fresh_auth(self) -> dict[str, str]:
+        margin = float(AUTH["config"].get("refresh_margin_s", 30)) if AUTH else 0.0
+        if AUTH and (not self._auth_headers or (
+                self._auth_expires is not None and self._auth_expires - margin <= time.time())):
+            self._login()
+        return self._auth_headers
 
     def _random_vars(self) -> None:
         for name, rule in (SPEC.get("vars") or {}).items():
@@ -114,8 +176,8 @@ class GoliveUser(FastHttpUser):
         self._random_vars()
         method = step.get("method", "GET").upper()
         path = _fill(step["path"], self.vars)
-        headers = _fill({**(SPEC.get("headers") or {}), **(step.get("headers") or {})},
-                        self.vars)
+        headers = _fill({**(SPEC.get("headers") or {}), **self._fresh_auth(),
+                         **(step.get("headers") or {})}, self.vars)
         headers = {k: str(v) for k, v in headers.items() if "{" not in str(v)}
         kwargs: dict[str, Any] = {"headers": headers, "name": step.get("name") or step["path"]}
         if step.get("json") is not None:
