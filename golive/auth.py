@@ -202,13 +202,19 @@ class Session:
     cookies: dict[str, str]
     expires_at: float | None
     logins: int = 1
+    token: str = ""  # as issued (security.jwt decodes it)
 
     def header_values(self) -> dict[str, str]:
         """The headers with the cookies folded in (for a browser or Lighthouse)."""
-        out = dict(self.headers)
-        if self.cookies:
-            out["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        return out
+        return carrying(self.headers, self.cookies)
+
+
+def carrying(headers: dict[str, str], cookies: dict[str, str]) -> dict[str, str]:
+    """Request headers that carry these credentials (cookies folded into one Cookie)."""
+    out = dict(headers)
+    if cookies:
+        out["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    return out
 
 
 @dataclass
@@ -247,7 +253,7 @@ class Authenticator:
         headers, cookies = credentials(self.auth, token)
         before = self._sessions.get(index)
         return Session(username, headers, cookies, expires,
-                       logins=(before.logins + 1) if before else 1)
+                       logins=(before.logins + 1) if before else 1, token=token)
 
     def media(self, client: httpx.Client | None = None) -> str:
         """The login body's media type ("json" or "form"), from the config or the OpenAPI

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 import pytest
 
-from golive.cli import build_cli
 from golive.auth import AuthConfig
+from golive.cli import build_cli
 from golive.config import AuditConfig, DatabaseConfig, PlanConfig, StoreConfig, TargetConfig
 from golive.demo.flaws import FLAWS
 from golive.hookspecs import HookSpecs

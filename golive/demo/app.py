@@ -7,14 +7,17 @@ import json
 import secrets
 import threading
 import time
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
 import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jwt.warnings import InsecureKeyLengthWarning
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -70,6 +73,44 @@ class OrderIn(BaseModel):
     items: list[OrderLine] = Field(min_length=1, max_length=50)
 
 
+DEMO_USER = "demo@example.com"
+TOKEN_TTL_S = 3600
+
+
+class Tokens:
+    """The login's JWTs: HS256 with a random key, verified with a fixed algorithm and exp;
+    ``weak`` signs with 'secret' and takes any token whose header says alg 'none'."""
+
+    def __init__(self, *, weak: bool) -> None:
+        self.weak = weak
+        self.key = b"secret" if weak else secrets.token_bytes(32)
+
+    def issue(self, subject: str) -> str:
+        now = int(time.time())
+        with warnings.catch_warnings():  # the weak flaw's key is short on purpose
+            warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+            return jwt.encode({"sub": subject, "iat": now, "exp": now + TOKEN_TTL_S},
+                              self.key, algorithm="HS256")
+
+    def subject(self, token: str) -> str | None:
+        if not token or token.count(".") != 2:
+            return None
+        try:
+            with warnings.catch_warnings():  # the weak flaw's key is short on purpose
+                warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+                claims = self._claims(token)
+        except jwt.PyJWTError:
+            return None
+        sub = claims.get("sub")
+        return sub if isinstance(sub, str) else None
+
+    def _claims(self, token: str) -> dict[str, Any]:
+        if self.weak and jwt.get_unverified_header(token).get("alg", "").lower() == "none":
+            return dict(jwt.decode(token, options={"verify_signature": False}))
+        return dict(jwt.decode(token, self.key, algorithms=["HS256"],
+                               options={"require": ["exp", "sub"], "verify_exp": not self.weak}))
+
+
 class LoginIn(BaseModel):
     email: str = Field(max_length=200)
     password: str = Field(max_length=200)
@@ -87,13 +128,14 @@ def create_app(settings: ShopSettings) -> Any:
     flaws = settings.flaws
     engine = settings.engine
     leaky = "leaky_errors" in flaws
+    docs = "public_docs" in flaws
     app = FastAPI(title="golive demo shop", version=__version__, debug=leaky,
-                  docs_url=None, redoc_url=None)
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
     assets = build_assets(big_bundle="big_bundle" in flaws,
                           unoptimized_images="unoptimized_images" in flaws,
                           font_display="no_font_display" not in flaws)
     limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
-    signed_in: set[str] = set()  # session tokens handed out by /api/login
+    tokens = Tokens(weak="weak_jwt" in flaws)  # the JWTs /api/login hands out
     app.state.flaws = flaws
 
     def limited(request: Request, route: str) -> dict[str, str]:
@@ -229,20 +271,22 @@ def create_app(settings: ShopSettings) -> Any:
     @app.post("/api/login")
     def login(body: LoginIn, request: Request) -> JSONResponse:
         headers = limited(request, "login")
-        if not (body.email == "demo@example.com" and body.password == "demo"):
+        if "user_enumeration" in flaws and body.email != DEMO_USER:
+            raise HTTPException(404, "no account for this e-mail", headers=headers)
+        if not (body.email == DEMO_USER and body.password == "demo"):
             raise HTTPException(401, "wrong email or password", headers=headers)
-        token = secrets.token_urlsafe(24)
-        signed_in.add(token)
-        response = JSONResponse({"token": token}, headers=headers)
+        token = tokens.issue(body.email)
+        response = JSONResponse({"token": token, "expires_in": TOKEN_TTL_S}, headers=headers)
         set_session_cookie(response, token)
         return response
 
     @app.get("/api/account", responses={401: {"description": "not signed in"}})
-    def account(request: Request) -> dict[str, str]:
+    def account(request: Request) -> JSONResponse:
         bearer = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if request.cookies.get("session") not in signed_in and bearer not in signed_in:
+        who = tokens.subject(bearer) or tokens.subject(request.cookies.get("session", ""))
+        if who is None:
             raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
-        return {"email": "demo@example.com"}
+        return JSONResponse({"email": who}, headers={"Cache-Control": "private, no-store"})
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:

@@ -22,6 +22,9 @@ FLAWS: dict[str, str] = {
     "permissive_cors": "any origin may call the API with the visitor's cookies (Origin echoed)",
     "exposed_files": "the deployment left /.git/HEAD and /.env readable",
     "weak_cookies": "the session cookie lacks Secure, HttpOnly and SameSite",
+    "public_docs": "Swagger UI and ReDoc are served at /docs and /redoc in production",
+    "user_enumeration": "login answers 404 'no account' for unknown e-mails, 401 otherwise",
+    "weak_jwt": "login tokens are JWTs signed with the key 'secret', and alg 'none' is accepted",
 }
 
 

@@ -112,7 +112,9 @@ class ExtraHeaders:
 class ResponseCache:
     """A short-lived server-side cache of successful GET responses (the tuned shop's "API
     response caching"): keyed by path, query and negotiated encoding, ``ttl_s`` seconds,
-    at most ``max_entries`` (then it starts afresh)."""
+    at most ``max_entries`` (then it starts afresh). Requests with credentials and private
+    answers are never cached (golive's security.jwt once got the account of the previous
+    caller from it, without a token)."""
 
     def __init__(self, app: ASGIApp, *, ttl_s: float = 5.0, max_entries: int = 10_000,
                  prefixes: tuple[str, ...] = ("/api/",), exact: tuple[str, ...] = ()
@@ -127,7 +129,8 @@ class ResponseCache:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
-                or not (path.startswith(self.prefixes) or path in self.exact)):
+                or not (path.startswith(self.prefixes) or path in self.exact)
+                or _header(scope["headers"], b"authorization")):  # one user's answer
             await self.app(scope, receive, send)
             return
         import time
@@ -154,9 +157,12 @@ class ResponseCache:
             await send(message)
             if message["type"] == "http.response.body" and start_msg is not None:
                 chunks.append(message.get("body", b""))
-                private = any(k.lower() == b"set-cookie" for k, _ in start_msg["headers"])
+                # a response that sets a cookie, or says it is private, is never shared
+                private = any(k.lower() == b"set-cookie" or (
+                    k.lower() == b"cache-control" and (b"private" in v or b"no-store" in v))
+                    for k, v in start_msg["headers"])
                 if not message.get("more_body") and start_msg["status"] == 200 \
-                        and not private:  # a response that sets a cookie is never shared
+                        and not private:
                     if len(self.entries) >= self.max_entries:
                         self.entries.clear()
                     self.entries[key] = (now, start_msg, b"".join(chunks))

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from golive.auth import AuthConfig, Authenticator
 from golive.checks import CheckContext
 from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.security.settings import SecurityConfig
@@ -23,22 +24,27 @@ def run_one(check_id: str, url: str, *, transport: httpx.BaseTransport | None = 
             security: dict[str, Any] | None = None, profile: str = "quick",
             required: frozenset[str] = frozenset(), frontend: dict[str, Any] | None = None,
             shared: dict[str, Any] | None = None, baseline: RunRecord | None = None,
-            **target: Any) -> Result:
+            auth: dict[str, Any] | None = None, **target: Any) -> Result:
     """``shared`` lets several calls share what one check measured for the others (the
     frontend area's browser pass), as one audit's checks do."""
     config = Config(target=TargetConfig(url=url, **target),
-                    database=DatabaseConfig(url=database),
+                    database=DatabaseConfig(url=database), auth=AuthConfig(**(auth or {})),
                     security=SecurityConfig(**(security or {})),
                     frontend=FrontendConfig(**(frontend or {})))
     if options:
         config = config.with_check(check_id, CheckSettings(**options))
     (selected,) = select_checks(config, only=[check_id])
+    factory = functools.partial(http_client, config.target.allow_targets)
+    authenticator = Authenticator(config.auth, factory, url) if config.auth.login else None
+    if authenticator is not None:
+        authenticator.session(0)  # as the runner does before the checks
     client = httpx.Client(base_url=url, transport=transport, timeout=30,
-                          verify=tls_verify(config.target.ca_bundle))
+                          verify=tls_verify(config.target.ca_bundle),
+                          auth=authenticator.httpx_auth() if authenticator else None)
     with client:
         ctx = CheckContext(target=url, config=config, client=client,
                            site=Site(client, url, config.target), profile=profile,
                            required=required, baseline=baseline,
                            shared=shared if shared is not None else {},
-                           http=functools.partial(http_client, config.target.allow_targets))
+                           http=factory, auth=authenticator)
         return run_check(selected, ctx)

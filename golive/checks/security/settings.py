@@ -24,5 +24,10 @@ class SecurityConfig(ConfigTable):
     protected: list[str] = Field(default_factory=list)
     #: endpoints to burst for rate limiting ("POST /api/login"); default: login-like POSTs
     rate_limited: list[str] = Field(default_factory=list)
-    #: let API fuzzing send non-GET requests (they may change data)
+    #: let API fuzzing send non-GET requests (they may change data), and security.enumeration
+    #: try registration and password recovery
     allow_writes: bool = False
+    #: interactive API docs and schema are meant to be public (security.exposed_docs: info)
+    public_docs: bool = False
+    #: an account that exists, for security.enumeration (default: [auth]'s user)
+    known_account: str = ""

@@ -285,3 +285,77 @@ def test_a_burst_whose_body_is_refused_every_time_says_it_could_not_exercise_the
     assert "answered 422 to the application/json body" in r.reason
     assert r.metrics["unexercised_endpoints"] == 1
     assert required.status is Status.INCONCLUSIVE and not required.findings
+
+
+DEMO_AUTH = {"login": "POST /api/login", "username_field": "email",
+             "username": "demo@example.com", "password": "demo", "token_json": "token"}
+
+
+def test_exposed_docs_are_found_and_a_closed_deployment_passes(demo: Demo) -> None:
+    """Issue 12: interactive docs reachable in production were never reported."""
+    flawed = run_one("security.exposed_docs", demo("public_docs").url)
+    where = {f.location: f for f in flawed.findings}
+    assert where["GET /docs"].title == "Exposed: Swagger UI (interactive API docs)"
+    assert where["GET /docs"].severity is Severity.MEDIUM and "GET /redoc" in where
+    assert where["GET /openapi.json"].severity is Severity.INFO  # golive reads it too
+    assert flawed.status is Status.FAIL and flawed.metrics["exposed"] == 2
+    public = run_one("security.exposed_docs", demo("public_docs").url,
+                     security={"public_docs": True})
+    assert public.status is Status.PASS and public.metrics["exposed"] == 0
+    tuned = run_one("security.exposed_docs", demo("none").url)
+    assert tuned.status is Status.PASS, tuned.findings
+    assert [f.location for f in tuned.findings] == ["GET /openapi.json"]
+
+
+def test_a_jwt_with_a_weak_key_and_alg_none_is_forged_and_a_strict_one_is_not(
+        demo: Demo) -> None:
+    weak = run_one("security.jwt", demo("weak_jwt").url, auth=DEMO_AUTH)
+    assert weak.status is Status.FAIL, (weak.reason, weak.summary)
+    titles = {f.title for f in weak.findings}
+    assert "Token signing key is a well-known weak key" in titles
+    assert "Forged token accepted: alg 'none' with no signature" in titles
+    assert "Forged token accepted: an expired token signed with the found key" in titles
+    assert weak.evidence["path"] == "/api/account" and weak.evidence["key_found"] is True
+    assert "secret" not in str(weak.evidence).replace("secret_key", "")
+    strict = run_one("security.jwt", demo("none").url, auth=DEMO_AUTH)
+    assert strict.status is Status.PASS, (strict.reason, strict.findings)
+    assert strict.metrics["forged_tokens_accepted"] == 0 and strict.evidence["forgeries"]
+    assert "expired-token test needs the key" in strict.summary
+    assert run_one("security.jwt", demo("none").url).status is Status.SKIPPED
+
+
+def test_a_jwt_signed_with_a_committed_key_is_found_offline(tmp_path: Path) -> None:
+    """The key is only in the source (an assignment, a fallback, a .env line): the token's
+    signature verifies with it offline, and nothing is sent to find out."""
+    import jwt
+
+    from golive.checks.security.tokens import committed_keys, signing_key
+
+    key = "a-long-committed-signing-key-1234"
+    (tmp_path / "settings.py").write_text(
+        f'import os\nJWT_SECRET = os.environ.get("JWT_SECRET", "{key}")\n'
+        'DEBUG_TOKEN = "t0k3n-for-dev"\n')
+    (tmp_path / ".env").write_text("SECRET_KEY=another-committed-one\nPORT=8000\n")
+    found = committed_keys(tmp_path)
+    assert set(found) == {key, "t0k3n-for-dev", "another-committed-one"}, found
+    token = jwt.encode({"sub": "alice", "exp": 4_000_000_000}, key, algorithm="HS256")
+    assert signing_key(token, "HS256", found) == key
+    other = jwt.encode({"sub": "alice"}, "x" * 40, algorithm="HS256")
+    assert signing_key(other, "HS256", found) is None
+
+
+def test_user_enumeration_through_login_is_found_and_a_uniform_login_passes(
+        demo: Demo) -> None:
+    flawed = run_one("security.enumeration", demo("user_enumeration").url, auth=DEMO_AUTH)
+    (finding,) = flawed.findings
+    assert finding.title == "Login tells existing accounts from unknown ones (status)"
+    assert finding.location == "POST /api/login" and "[401]" in finding.detail
+    assert "[404]" in finding.detail and flawed.status is Status.FAIL
+    # without [auth]: the login-like POST of the OpenAPI document, its JSON body (another
+    # shop: the first one's login limit, 10 per 10 s, is used up: that would be a 429)
+    found = run_one("security.enumeration", demo("user_enumeration,no_rate_limit").url,
+                    security={"known_account": "demo@example.com"})
+    assert [f.location for f in found.findings] == ["POST /api/login"], found.summary
+    uniform = run_one("security.enumeration", demo("none").url, auth=DEMO_AUTH)
+    assert uniform.status is Status.PASS, (uniform.reason, uniform.summary, uniform.findings)
+    assert "same status, body and time" in uniform.summary
