@@ -29,8 +29,14 @@ class OtpLogin(BaseModel):
     otp: str = Field(pattern=r"^[0-9]{6}$")
 
 
+class Forgot(BaseModel):
+    email: str
+
+
 def app(*, limit: int = 5, window_s: float = 3.0, token_ttl_s: float = 60.0,
-        otp_login: bool = False) -> FastAPI:
+        otp_login: bool = False, recovery: str = "") -> FastAPI:
+    """``recovery`` adds POST /api/auth/forgot: "uniform" answers 202 for any address,
+    "leaky" 404 for an unknown one."""
     api = FastAPI(title="accounts")
     attempts: dict[str, list[float]] = {}
     api.state.seen = {}  # username -> requests to /api/me (which pool users came)
@@ -75,6 +81,13 @@ def app(*, limit: int = 5, window_s: float = 3.0, token_ttl_s: float = 60.0,
     @api.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    if recovery:
+        @api.post("/api/auth/forgot", status_code=202)
+        def forgot(body: Forgot) -> dict[str, str]:
+            if recovery == "leaky" and body.email.split("@")[0] not in USERS:
+                raise HTTPException(404, "no account with this e-mail")
+            return {"detail": "if the account exists, we sent a link"}
 
     if otp_login:
         @api.post("/api/auth/login")

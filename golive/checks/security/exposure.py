@@ -13,7 +13,9 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -72,6 +74,52 @@ WHY = {
 }
 
 
+ADMIN_PATHS = ("/admin/login/", "/admin/", "/admin/login", "/admin")
+#: the pairs admin panels ship with or tutorials set; at most this many attempts per audit
+DEFAULT_CREDENTIALS = (("admin", "admin"), ("admin", "password"), ("admin", "admin123"),
+                       ("root", "root"))
+
+
+class _Form(HTMLParser):
+    """The first form with a password field: its action, method and fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self._current: dict[str, Any] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._current = {"action": a.get("action", ""), "method": a.get("method", "get"),
+                             "fields": {}, "password": "", "user": ""}
+        elif tag == "input" and self._current is not None and a.get("name"):
+            kind = a.get("type", "text").lower()
+            if kind == "password":
+                self._current["password"] = a["name"]
+            elif kind in ("text", "email") and not self._current["user"]:
+                self._current["user"] = a["name"]
+            elif kind in ("hidden", "submit"):
+                self._current["fields"][a["name"]] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._current is not None:
+            self.forms.append(self._current)
+            self._current = None
+
+    def login_form(self) -> dict[str, Any] | None:
+        return next((f for f in self.forms if f["password"] and f["user"]), None)
+
+
+def login_form(html: str) -> dict[str, Any] | None:
+    parser = _Form()
+    try:
+        parser.feed(html[:200_000])
+    except Exception:
+        return None
+    return parser.login_form()
+
+
 class ExposedDocs(Check):
     id = "security.exposed_docs"
     title = "No API docs, introspection or debug toolbars exposed in production"
@@ -109,6 +157,7 @@ class ExposedDocs(Check):
             if open_schema:
                 findings.append(self._finding("graphql", "GraphQL introspection",
                                               f"POST {path}", public))
+        findings += self._admin(ctx, log)
         counted = [f for f in findings if f.severity is not Severity.INFO]
         where = ", ".join(f.location for f in findings) or "nothing"
         return Measurement(
@@ -117,8 +166,55 @@ class ExposedDocs(Check):
             summary=f"{len(log)} paths probed; reachable: {where}"
                     + (" (public_docs = true: reported as info)" if public and findings else ""))
 
+    def _admin(self, ctx: CheckContext, log: list[dict[str, Any]]) -> list[Finding]:
+        """An admin login page: reachable is info; accepting a default pair is critical. Each
+        pair is one login attempt with a fresh cookie jar (the form's CSRF token included)."""
+        for path in ADMIN_PATHS:
+            with ctx.http(base_url=ctx.target, timeout=ctx.config.target.timeout_s,
+                          follow_redirects=False) as probe:
+                try:
+                    page = probe.get(path)
+                except httpx.HTTPError:
+                    continue
+                form = login_form(page.text) if page.status_code == 200 else None
+            if form is None:
+                continue
+            log.append({"path": path, "admin_login": True})
+            action = urljoin(path, form["action"] or path)
+            for user, password in DEFAULT_CREDENTIALS:
+                with ctx.http(base_url=ctx.target, timeout=ctx.config.target.timeout_s,
+                              follow_redirects=False) as probe:
+                    try:
+                        fresh = login_form(probe.get(path).text) or form
+                        r = probe.post(action, data={**fresh["fields"], fresh["user"]: user,
+                                                     fresh["password"]: password},
+                                       headers={"Referer": f"{ctx.target}{path}"})
+                    except httpx.HTTPError:
+                        break
+                log.append({"path": action, "default_credentials": user, "status": r.status_code})
+                if _signed_in(r):
+                    return [Finding(
+                        "Admin login accepts default credentials", Severity.CRITICAL,
+                        location=f"POST {action}",
+                        detail=f"the pair {user}/<default> signed in ({r.status_code})",
+                        fix="change the admin password (and user name), allow the admin only "
+                            "from the office or VPN, add a second factor")]
+            return [Finding("Admin login reachable", Severity.INFO, location=f"GET {path}",
+                            detail=f"refused {len(DEFAULT_CREDENTIALS)} default pairs",
+                            fix="serve the admin only on an internal host or behind a VPN")]
+        return []
+
     def _finding(self, kind: str, what: str, where: str, public: bool) -> Finding:
         severity = Severity.INFO if public and kind != "debug" else SEVERITY[kind]
         return Finding(f"Exposed: {what}", severity, location=where, detail=WHY[kind],
                        fix=("meant to be public: nothing to do" if severity is Severity.INFO
                             and public else self.fix))
+
+
+def _signed_in(response: httpx.Response) -> bool:
+    """A login that worked: a redirect away from the login page (what Django, Rails, Laravel
+    and Flask-Admin answer; a page of 200 could be the form again with an error)."""
+    if response.status_code in (301, 302, 303, 307, 308):
+        target = urlsplit(response.headers.get("location", "")).path
+        return bool(target) and "login" not in target.lower()
+    return False

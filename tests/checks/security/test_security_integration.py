@@ -317,11 +317,13 @@ def test_a_jwt_with_a_weak_key_and_alg_none_is_forged_and_a_strict_one_is_not(
     assert "Forged token accepted: an expired token signed with the found key" in titles
     assert weak.evidence["path"] == "/api/account" and weak.evidence["key_found"] is True
     assert "secret" not in str(weak.evidence).replace("secret_key", "")
-    strict = run_one("security.jwt", demo("none").url, auth=DEMO_AUTH)
+    # the tuned shop without its login limit: the shared tuned one's login budget (10 per
+    # 10 s) belongs to the tests that count on it
+    strict = run_one("security.jwt", demo("no_rate_limit").url, auth=DEMO_AUTH)
     assert strict.status is Status.PASS, (strict.reason, strict.findings)
     assert strict.metrics["forged_tokens_accepted"] == 0 and strict.evidence["forgeries"]
     assert "expired-token test needs the key" in strict.summary
-    assert run_one("security.jwt", demo("none").url).status is Status.SKIPPED
+    assert run_one("security.jwt", demo("no_rate_limit").url).status is Status.SKIPPED
 
 
 def test_a_jwt_signed_with_a_committed_key_is_found_offline(tmp_path: Path) -> None:
@@ -356,6 +358,48 @@ def test_user_enumeration_through_login_is_found_and_a_uniform_login_passes(
     found = run_one("security.enumeration", demo("user_enumeration,no_rate_limit").url,
                     security={"known_account": "demo@example.com"})
     assert [f.location for f in found.findings] == ["POST /api/login"], found.summary
-    uniform = run_one("security.enumeration", demo("none").url, auth=DEMO_AUTH)
+    uniform = run_one("security.enumeration", demo("no_rate_limit").url, auth=DEMO_AUTH)
     assert uniform.status is Status.PASS, (uniform.reason, uniform.summary, uniform.findings)
     assert "same status, body and time" in uniform.summary
+
+
+def test_an_admin_login_with_default_credentials_is_critical() -> None:
+    from tests.admin_site import app
+    from tests.targets import serve_asgi
+
+    with serve_asgi(app(password="admin")) as url:
+        weak = run_one("security.exposed_docs", url)
+    (finding,) = [f for f in weak.findings if "Admin" in f.title]
+    assert finding.title == "Admin login accepts default credentials"
+    assert finding.severity is Severity.CRITICAL and finding.location == "POST /admin/login/"
+    assert "admin" not in finding.detail.split("/")[1]  # the password is not repeated
+    with serve_asgi(app(password="a-long-random-admin-password")) as url:
+        strong = run_one("security.exposed_docs", url)
+    (reachable,) = [f for f in strong.findings if "Admin" in f.title]
+    assert reachable.title == "Admin login reachable" and reachable.severity is Severity.INFO
+    attempts = [p for p in strong.evidence["probes"] if "default_credentials" in p]
+    assert len(attempts) == 4 and strong.status is Status.PASS
+
+
+def test_password_recovery_is_compared_only_when_writes_are_allowed() -> None:
+    from tests.login_service import app
+    from tests.targets import serve_asgi
+
+    auth = {"login": "POST /api/auth/token", "username": "alice",
+            "password": "wonderland-42"}
+    with serve_asgi(app(limit=1000, recovery="leaky")) as url:
+        reads = run_one("security.enumeration", url, auth=auth,
+                        security={"known_account": "alice@example.org"})
+        writes = run_one("security.enumeration", url, auth=auth,
+                         security={"known_account": "alice@example.org",
+                                   "allow_writes": True})
+    assert [r["endpoint"] for r in reads.evidence["comparisons"]] == ["POST /api/auth/token"]
+    assert "POST /api/auth/forgot" in [r["endpoint"] for r in writes.evidence["comparisons"]]
+    (leak,) = [f for f in writes.findings if f.location == "POST /api/auth/forgot"]
+    assert leak.title == ("Password recovery tells existing accounts from unknown ones "
+                          "(status)")
+    with serve_asgi(app(limit=1000, recovery="uniform")) as url:
+        uniform = run_one("security.enumeration", url, auth=auth,
+                          security={"known_account": "alice@example.org",
+                                    "allow_writes": True})
+    assert not [f for f in uniform.findings if "forgot" in f.location], uniform.findings
