@@ -36,9 +36,11 @@ class Book(Base):
     author: Mapped[Author] = relationship()
 
 
-def app(db_url: str, *, broken_report: bool = False) -> FastAPI:
+def app(db_url: str, *, broken_report: bool = False, slow_shelf: bool = False) -> FastAPI:
     """``broken_report`` adds GET /api/report, which always answers 500 (an endpoint the N+1
-    measurement cannot measure)."""
+    measurement cannot measure). ``slow_shelf`` adds GET /api/shelf: every book, no page
+    size, each author loaded lazily (an N+1) and a little work per book, so that a client with
+    a short timeout gives up while the database is still being asked."""
     engine = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1),
                               pool_size=4)
     Base.metadata.create_all(engine)
@@ -68,6 +70,18 @@ def app(db_url: str, *, broken_report: bool = False) -> FastAPI:
             if found is None:
                 raise HTTPException(404)
             return {"id": found.id, "title": found.title, "author": found.author.name}
+
+    if slow_shelf:
+        @api.get("/api/shelf")
+        def shelf() -> dict[str, Any]:
+            import time
+
+            with Session(engine) as session:
+                out = []
+                for b in session.scalars(sa.select(Book).order_by(Book.id)).all():
+                    out.append({"id": b.id, "author": b.author.name})  # lazy: one query each
+                    time.sleep(0.002)
+                return {"items": out}
 
     if broken_report:
         @api.get("/api/report")

@@ -38,7 +38,7 @@ def run_one(check_id: str, url: str, *, transport: httpx.BaseTransport | None = 
     authenticator = Authenticator(config.auth, factory, url) if config.auth.login else None
     if authenticator is not None:
         authenticator.session(0)  # as the runner does before the checks
-    client = httpx.Client(base_url=url, transport=transport, timeout=30,
+    client = httpx.Client(base_url=url, transport=transport, timeout=config.target.timeout_s,
                           verify=tls_verify(config.target.ca_bundle),
                           auth=authenticator.httpx_auth() if authenticator else None)
     with client:

@@ -46,6 +46,9 @@ class NPlusOneOptions(BaseModel):
     max_endpoints: int = Field(30, ge=1)
     #: calls of one statement in one request from which it is reported (Sentry uses 5)
     min_repeats: int = Field(5, ge=2)
+    #: longest wait for the database to finish a request that failed or timed out (its
+    #: statements still count: they are read once the database is quiet)
+    after_failure_s: float = Field(60.0, gt=0)
 
 
 @dataclass
@@ -126,6 +129,9 @@ def classify_list(samples: list[Sample], min_repeats: int) -> Classified:
 
 
 def classify_single(sample: Sample, min_repeats: int) -> Classified:
+    """One request (a detail endpoint, a list whose size cannot vary, or a request that
+    failed): Sentry's rule, a statement run ``min_repeats`` times or more next to a statement
+    run once (the source), is an N+1; without a source it is a repeated query."""
     out = Classified()
     for key, stat in sample.statements.items():
         g = Growth(key, stat.query, [stat.calls], 0.0, float(stat.calls), stat.total_ms)
@@ -133,6 +139,8 @@ def classify_single(sample: Sample, min_repeats: int) -> Classified:
             out.repeated.append(g)
         elif stat.calls == 1:
             out.source.append(g)
+    if out.source:
+        out.n_plus_one, out.repeated = out.repeated, []
     return out
 
 
@@ -209,7 +217,9 @@ class NPlusOne(Check):
                 if not samples:  # left out on purpose (e.g. it needs credentials)
                     notes.append(f"{ep.template}: {row['note']}")
                     continue
-                cls = (classify_list(samples, opts.min_repeats) if ep.kind == "list"
+                failed = row.get("failed_request")
+                cls = (classify_list(samples, opts.min_repeats)
+                       if ep.kind == "list" and not failed
                        else classify_single(samples[0], opts.min_repeats))
                 per_request += [float(s.total_calls) for s in samples]
                 row["n_plus_one"] = [_growth_dict(g) for g in cls.n_plus_one]
@@ -217,7 +227,8 @@ class NPlusOne(Check):
                 if cls.n_plus_one:
                     n1_endpoints += 1
                 repeated_count += len(cls.repeated)
-                findings += _findings(ep, samples, cls)
+                findings += (_findings(ep, samples, cls) if ep.kind == "list" and not failed
+                             else _single_findings(ep, samples[0], cls, failed or ""))
         left_out = sum(1 for r in rows if "note" in r)
         metrics = {"endpoints": float(len(rows) - len(unmeasured) - left_out),
                    "n_plus_one_endpoints": float(n1_endpoints),
@@ -252,6 +263,17 @@ class NPlusOne(Check):
         return Measurement(metrics=metrics, findings=findings, evidence=evidence,
                            summary=summary, facts=facts)
 
+    @staticmethod
+    def _failed(conn: Any, ignore: set[str], opts: NPlusOneOptions, before: Any, url: str,
+                why: str) -> Sample | None:
+        """What a failed request still made the database do, once it is quiet; None when it
+        did nothing or did not settle."""
+        after = wait_quiet(conn, ignore, timeout_s=opts.after_failure_s)
+        if not after.ok or after.snapshot.dealloc != before.dealloc:
+            return None
+        sample = Sample(url, 0, None, after.snapshot.minus(before), after.waited_s)
+        return sample if sample.total_calls else None
+
     def _measure(self, ctx: CheckContext, conn: Any, ep: Endpoint, opts: NPlusOneOptions,
                  ignore: set[str]) -> tuple[dict[str, Any], list[Sample], str]:
         row: dict[str, Any] = {"endpoint": ep.template, "path": ep.path, "kind": ep.kind,
@@ -268,9 +290,19 @@ class NPlusOne(Check):
             if not before.ok:
                 return row, [], before.reason
             request_url = ep.url(size)
-            response = _get(ctx, request_url)
-            if response is None:
-                return row, [], f"request {request_url} failed"
+            response, error = _get(ctx, request_url)
+            if response is None or response.status_code >= 500:
+                why = error or f"answered {response.status_code if response else '?'}"
+                failed = self._failed(conn, ignore, opts, before.snapshot, request_url, why)
+                if failed is None:
+                    return row, [], (f"request {request_url} failed ({why})" if response is None
+                                     else f"{request_url} answered {response.status_code}")
+                row["samples"].append({"url": request_url, "failed": why,
+                                       "statements": failed.total_calls,
+                                       "db_ms": round(failed.db_ms, 3)})
+                row["failed_request"] = why
+                row["queryids"] = sorted({str(k[1]) for k in failed.statements})
+                return row, [failed], ""
             after = wait_quiet(conn, ignore, timeout_s=opts.quiet_timeout_s)
             if not after.ok:
                 return row, [], after.reason
@@ -301,16 +333,42 @@ class NPlusOne(Check):
         return row, samples, ""
 
 
-def _get(ctx: CheckContext, url: str) -> httpx.Response | None:
+def _get(ctx: CheckContext, url: str) -> tuple[httpx.Response | None, str]:
+    """The response, or None and what went wrong (a timeout says so)."""
     try:
-        return ctx.client.get(url)
-    except httpx.HTTPError:
-        return None
+        return ctx.client.get(url), ""
+    except httpx.TimeoutException:
+        return None, f"no answer within {ctx.config.target.timeout_s:g} s"
+    except httpx.HTTPError as err:
+        return None, type(err).__name__
 
 
 def _growth_dict(g: Growth) -> dict[str, Any]:
     return {"query": short(g.query, 1000), "calls": g.calls, "per_item": round(g.per_item, 2),
             "fixed": round(g.fixed, 2), "ms_at_max": round(g.ms_at_max, 3)}
+
+
+def _single_findings(ep: Endpoint, sample: Sample, cls: Classified, why: str
+                     ) -> list[Finding]:
+    """Findings of one request; ``why`` says how it failed ("" when it did not)."""
+    request = f"{sample.url}, which failed: {why}" if why else sample.url
+    out = []
+    for g in cls.n_plus_one:
+        out.append(Finding(
+            f"N+1 query: {gist(g.query)}", Severity.HIGH, location=f"GET {ep.template}",
+            detail=(f"{short(g.query)} ran {g.calls[0]} times in one request ({request}) "
+                    f"beside a statement run once; {sample.total_calls} statements, "
+                    f"{sample.db_ms:.1f} ms of database time in all"
+                    + (" (read from pg_stat_statements once the database was quiet)"
+                       if why else "")),
+            fix=FIX))
+    for g in cls.repeated:
+        out.append(Finding(
+            "Repeated query", Severity.MEDIUM, location=f"GET {ep.template}",
+            detail=(f"{short(g.query)} runs {g.calls[0]} times in one request "
+                    f"({g.ms_at_max:.1f} ms)" + (f"; the request failed: {why}" if why else "")),
+            fix="Run it once per request (cache the result in the request, or batch it)."))
+    return out
 
 
 def _findings(ep: Endpoint, samples: list[Sample], cls: Classified) -> list[Finding]:

@@ -304,3 +304,22 @@ def test_the_same_service_with_its_indexes_gets_no_advice(pg_cluster: Cluster,
     assert r.metrics["missing_indexes"] == 0 and r.metrics["statements_examined"] >= 4
     assert not [f for f in by["database.schema"].findings
                 if f.title == "Foreign key without an index"]
+
+
+def test_an_n_plus_one_in_a_request_that_times_out_is_still_found(pg_cluster: Cluster) -> None:
+    """Issue 17: with an unpaginated N+1 list each request ran 20,000 statements, timed out,
+    and the check said only "request failed". The database still ran them: read once quiet."""
+    from tests.clean_service import app
+    from tests.targets import serve_asgi
+
+    db = pg_cluster.create_database("books_shelf", ["pg_stat_statements"])
+    with serve_asgi(app(db, slow_shelf=True)) as url:
+        r = run_one("database.n_plus_one", url, database=db, timeout_s=0.3,
+                    options={"endpoints": ["/api/shelf"]})
+    assert r.status is Status.FAIL, (r.reason, r.summary)
+    (n1,) = [f for f in r.findings if f.title.startswith("N+1 query: ")]
+    assert "FROM authors" in n1.title and n1.location == "GET /api/shelf"
+    assert "which failed: no answer within 0.3 s" in n1.detail
+    # 400 books: the author query ran once per distinct author not yet in the session (30)
+    row = next(e for e in r.evidence["endpoints"] if e["endpoint"] == "/api/shelf")
+    assert row["failed_request"] and row["samples"][0]["statements"] >= 30

@@ -49,9 +49,13 @@ def test_unpaginated_endpoint_still_shows_n_plus_one() -> None:
     assert [g.key[1] for g in out.n_plus_one] == [2]
 
 
-def test_detail_repeats() -> None:
+def test_one_request_follows_sentrys_rule() -> None:
+    """Seven runs of one shape beside a source query are an N+1 (Sentry: >= 5 under one
+    parent); without a once-run source they are a repeated query."""
     out = classify_single(_sample(0, {1: 1, 2: 7, 3: 2}), 5)
-    assert [g.key[1] for g in out.repeated] == [2]
+    assert [g.key[1] for g in out.n_plus_one] == [2] and out.repeated == []
+    alone = classify_single(_sample(0, {2: 7, 3: 2}), 5)
+    assert [g.key[1] for g in alone.repeated] == [2] and alone.n_plus_one == []
 
 
 def test_own_statements_and_selects() -> None:
