@@ -68,6 +68,9 @@ class AuthConfig(BaseModel):
     send_header: str = "Authorization"
     send_template: str = "Bearer {token}"
     send_cookie: str = ""
+    #: the load test's virtual users log in too, each as one of the users (false: the load
+    #: test stays anonymous, e.g. when the login's rate limit would refuse a crowd)
+    load_users: bool = True
 
     @field_validator("login")
     @classmethod

@@ -116,3 +116,20 @@ def test_a_login_that_fails_is_one_reason_on_every_target_check(tmp_path: Path) 
     (health,) = outcome.results
     assert health.reason == ("[auth]: the login POST /api/auth/token answered 401 "
                              "(as 'alice')"), health.reason
+
+
+def test_the_load_test_stays_anonymous_when_asked() -> None:
+    from types import SimpleNamespace
+
+    from golive.checks.load import load_auth
+
+    def ctx(load_users: bool) -> object:
+        auth = AuthConfig(login="POST /t", username="a", password="b", load_users=load_users,
+                          content_type="json")
+        return SimpleNamespace(auth=Authenticator(auth, http_client, "http://127.0.0.1:9"),
+                               config=Config(auth=auth))
+
+    assert load_auth(ctx(False)) is None  # type: ignore[arg-type]
+    given = load_auth(ctx(True))  # type: ignore[arg-type]
+    assert given is not None
+    assert [tuple(a) for a in given["accounts"]] == [("a", "b")] and given["media"] == "json"

@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from golive.auth import AuthConfig
 from golive.compare import compare_runs
 from golive.config import CheckSettings, Config, DatabaseConfig, TargetConfig
 from golive.demo.server import demo_process
@@ -24,6 +25,11 @@ from golive.session import AuditRequest, run_session
 from golive.store import RunRecord, Store
 
 DEMO_LOAD: dict[str, Any] = {"model": "paced", "rate": 80, "users": 80, "ramp_s": 3, "hold_s": 15}
+#: the shop's demo account: security.jwt and security.enumeration need a login; the load test
+#: stays anonymous (80 users logging in at once would meet the tuned login's limit)
+DEMO_AUTH = AuthConfig(  # the shop's public demo account (its login page says so)
+    login="POST /api/login", username_field="email", username="demo@example.com",
+    password="demo", token_json="token", load_users=False)  # noqa: S106
 
 
 def run_demo(console: Console, err: Console, *, store: Store, html_out: str,
@@ -86,7 +92,7 @@ def _audit_shop(console: Console, err: Console, store: Store, plan: Plan, cluste
     err.print(Text(f"starting the demo shop ({label}: flaws {flaws}) …", style="dim"))
     with demo_process(flaws, products=products, reviews=reviews, db_url=db_url) as shop:
         config = Config(target=TargetConfig(url=shop.url),
-                        database=DatabaseConfig(url=db_url or ""), checks={
+                        database=DatabaseConfig(url=db_url or ""), auth=DEMO_AUTH, checks={
             # a short paced run: enough samples for p99, and a rate that a stalled
             # baseline cannot keep (reported, not hidden)
             "load.latency": CheckSettings(**DEMO_LOAD),

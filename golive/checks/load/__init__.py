@@ -35,7 +35,7 @@ SCOPED = ("p50_ms", "p95_ms", "p99_ms", "rps", "error_rate_pct")
 
 def load_auth(ctx: CheckContext) -> dict[str, Any] | None:
     """The [auth] login for the virtual users: each logs in as one of the accounts."""
-    if ctx.auth is None:
+    if ctx.auth is None or not ctx.config.auth.load_users:
         return None
     return {"config": ctx.config.auth.model_dump(), "accounts": ctx.auth.accounts(),
             "media": ctx.auth.media()}
@@ -57,7 +57,7 @@ class LoadLatency(Check):
     def run(self, ctx: CheckContext) -> Measurement:
         opts = resolved(self.options, ctx.profile)  # type: ignore[arg-type]
         if not has_scenario(opts):
-            opts = with_default_scenario(opts, ctx.site, logged_in=ctx.auth is not None)
+            opts = with_default_scenario(opts, ctx.site, logged_in=load_auth(ctx) is not None)
             if not opts.requests:
                 return Measurement.skip(
                     "no scenario: the target publishes no OpenAPI document to build one from",
