@@ -15,7 +15,7 @@ import time
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
@@ -77,6 +77,11 @@ def app(*, limit: int = 5, window_s: float = 3.0, token_ttl_s: float = 60.0,
     def me(user: Annotated[str, Depends(current_user)]) -> dict[str, str]:
         api.state.seen[user] = api.state.seen.get(user, 0) + 1
         return {"username": user}
+
+    @api.get("/account", response_class=HTMLResponse)
+    def account_page(user: Annotated[str, Depends(current_user)]) -> str:
+        return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{user}"
+                f"</title></head><body><h1>Hello {user}</h1></body></html>")
 
     @api.get("/health")
     def health() -> dict[str, str]:

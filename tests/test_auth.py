@@ -133,3 +133,23 @@ def test_the_load_test_stays_anonymous_when_asked() -> None:
     given = load_auth(ctx(True))  # type: ignore[arg-type]
     assert given is not None
     assert [tuple(a) for a in given["accounts"]] == [("a", "b")] and given["media"] == "json"
+
+
+@pytest.mark.integration
+def test_a_page_behind_the_login_is_audited_in_the_browser() -> None:
+    from golive.checks.frontend.settings import FrontendConfig
+    from golive.checks.frontend.tools import find_tools
+    from golive.results import Status
+    from tests.checks.helpers import run_one
+    from tests.login_service import app
+    from tests.targets import serve_asgi
+
+    if find_tools(FrontendConfig()).missing_browser():
+        pytest.skip("no Chromium: `make install` installs it")
+    auth = {"login": "POST /api/auth/token", "username": "alice", "password": "wonderland-42"}
+    with serve_asgi(app(limit=1000)) as url:
+        anonymous = run_one("frontend.vitals", url, frontend={"pages": ["/account"]})
+        logged_in = run_one("frontend.vitals", url, frontend={"pages": ["/account"]}, auth=auth)
+    assert anonymous.status is Status.SKIPPED and "answers 401" in anonymous.reason
+    assert logged_in.evidence["audited_pages"] == ["/account"], logged_in.summary
+    assert "lcp_ms" in logged_in.metrics  # the browser rendered the page with the token
