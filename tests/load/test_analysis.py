@@ -237,3 +237,27 @@ def test_the_default_scenario_takes_ids_from_lists_and_guarded_gets_with_auth() 
     assert "/api/search: no value for 'q'" in anonymous["left_out"]
     logged_in = default_scenario(site, logged_in=True)
     assert "/api/me" in [r["name"] for r in logged_in["requests"]]
+
+
+def test_a_target_that_answers_nothing_fails_rather_than_being_unmeasured() -> None:
+    """Issue 17: the stalled baseline shop answered no request in the window and the load
+    check said "inconclusive". Requests still waiting when the test stopped are slower than
+    the stall limit: with 80 of them, p95 < 500 ms is broken for sure."""
+    from golive.checks.load import measurement
+    from golive.verdict import SLO
+
+    raw = _run(0, 10)
+    for ln in raw.lines:
+        ln["requests"], ln["status"], ln["hist"], ln["by_name"] = {}, {}, "", {}
+    raw.lines[-1].update({"waiting_long": 80, "waiting_by_name": {"GET /api/products": 80}})
+    opts = _opts(model="paced", rate=80)
+    a = analyse(raw, opts)
+    assert "no request completed in the measurement window" in a.understated
+    assert not a.untrusted
+    slos = [SLO.parse("p(95) < 500ms"), SLO.parse("p(99) < 1000ms")]
+    m = measurement(a, opts, raw, slos)
+    assert m.inconclusive is None, m.inconclusive
+    assert m.metrics["p95_ms"] == 1000  # the lower bound
+    assert "p95 at least 1000 ms (80 of 80 requests were slower than 500 ms (80 still " \
+           "unanswered after 1000 ms)" in m.summary
+    assert any(f.title == "Requests never answered" for f in m.findings)

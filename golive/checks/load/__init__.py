@@ -136,7 +136,7 @@ def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measure
                 "Errors under load", Severity.HIGH, location=name,
                 detail=f"{fig['error_rate_pct']:.1f} % of {int(fig['requests'])} requests failed",
                 fix="Read the server's logs for these requests."))
-    established = _breaches_despite_few_samples(a, slos)
+    established = _breaches_despite_few_samples(a, slos, opts.stall_ms)
     metrics = {k: v for k, v in a.metrics.items()
                if k not in a.too_few or k in established}
     # Too few samples, a stalled target or a rate shortfall can only HIDE latency: a
@@ -172,6 +172,10 @@ def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measure
                + ("; closed model: a slow target receives fewer requests, so coordinated "
                   "omission may hide latency (model = 'paced' keeps the rate)"
                   if opts.model == "closed" else ""))
+    bounded = [m for m, note in established.items() if "still unanswered" in note]
+    if bounded:
+        summary += "; " + "; ".join(f"{m.removesuffix('_ms')} at least {opts.stall_ms:g} ms "
+                                    f"({established[m]})" for m in bounded)
     scoped = {name: {k: float(f[k]) for k in SCOPED if isinstance(f.get(k), (int, float))}
               for name, f in a.endpoints.items()}
     return Measurement(
@@ -195,23 +199,36 @@ def measurement(a: Any, opts: LoadOptions, raw: Any, slos: list[Any]) -> Measure
     )
 
 
-def _breaches_despite_few_samples(a: Any, slos: list[Any]) -> dict[str, str]:
+def _breaches_despite_few_samples(a: Any, slos: list[Any], stall_ms: float = 0.0
+                                  ) -> dict[str, str]:
     """Percentile thresholds shown to be broken although the window holds too few samples
     to estimate the percentile: when the 95 % lower bound of the share of requests slower
-    than the threshold is above 1 - p (for p95: above 5 %), the p95 IS above it."""
+    than the threshold is above 1 - p (for p95: above 5 %), the p95 IS above it. Requests
+    still unanswered after ``stall_ms`` when the test stopped count as slower (they can only
+    be slower still): a shop that answers nothing within the test is not "unmeasured". The
+    percentile then gets that lower bound as its figure when nothing else measured it."""
     out: dict[str, str] = {}
     encoded = a.histograms.get("")
+    waiting = int(sum(a.unanswered.values()))
     for slo in slos:
         pct = PERCENTILES.get(slo.metric)
-        if pct is None or slo.metric not in a.too_few or slo.op not in ("<", "<=") \
-                or not encoded:
+        if pct is None or slo.metric not in a.too_few or slo.op not in ("<", "<="):
             continue
         limit = slo.threshold_in(slo.metric)
-        above, n = share_above(encoded, limit)
+        above, n = share_above(encoded, limit) if encoded else (0, 0)
+        censored = waiting if stall_ms >= limit else 0
+        above, n = above + censored, n + censored
+        if not n:
+            continue
         lower = wilson_lower(above, n)
         if lower > 1 - pct / 100:
-            out[slo.metric] = (f"{above} of {n} requests were slower than {limit:g} ms: at "
-                               f"least {100 * lower:.0f} % (95 % bound) > {100 - pct:g} %")
+            out[slo.metric] = (f"{above} of {n} requests were slower than {limit:g} ms"
+                               + (f" ({censored} still unanswered after {stall_ms:g} ms)"
+                                  if censored else "")
+                               + f": at least {100 * lower:.0f} % (95 % bound) > "
+                               f"{100 - pct:g} %")
+            if censored and slo.metric not in a.metrics:
+                a.metrics[slo.metric] = float(stall_ms)  # a lower bound, said in the note
     return out
 
 

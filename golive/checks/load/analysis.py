@@ -250,5 +250,6 @@ def _trust(a: LoadAnalysis, opts: LoadOptions, seconds: float) -> None:
         need = min_samples(p)
         if n < need:
             a.too_few[name] = f"{name[:-3]} needs at least {need} samples in the window, got {n}"
-    if n == 0:
-        a.untrusted.append("no request completed in the measurement window")
+    if n == 0:  # with requests left waiting, the target is slower than the test: understated
+        (a.understated if a.unanswered else a.untrusted).append(
+            "no request completed in the measurement window")
