@@ -25,6 +25,34 @@ FLAWS: dict[str, str] = {
     "public_docs": "Swagger UI and ReDoc are served at /docs and /redoc in production",
     "user_enumeration": "login answers 404 'no account' for unknown e-mails, 401 otherwise",
     "weak_jwt": "login tokens are JWTs signed with the key 'secret', and alg 'none' is accepted",
+    "vulnerable_source": "the shop's source pins a vulnerable requests, commits a cloud key and "
+                         "builds a shell command from input",
+}
+
+
+#: the check that must fail on a shop with the flaw, and a text its finding (title or where)
+#: names: `golive demo` shows every flaw found, and a test holds it to that
+FLAW_CHECKS: dict[str, tuple[str, str]] = {
+    "n_plus_one": ("database.n_plus_one", "/api/products"),
+    "missing_index": ("database.indexes", "shop_reviews"),
+    "slow_endpoint": ("load.latency", "/api/search"),
+    "no_compression": ("http.compression", "uncompressed"),
+    "no_cache_headers": ("http.caching", "/static/"),
+    "no_security_headers": ("http.security_headers", "Content-Security-Policy"),
+    "leaky_errors": ("http.error_hygiene", "X-Powered-By"),
+    "no_rate_limit": ("security.rate_limit", "/api/login"),
+    "unpaginated_list": ("http.pagination", "/api/products"),
+    "big_bundle": ("frontend.bundle", "/static/app."),
+    "unoptimized_images": ("frontend.assets", "/static/product-"),
+    "render_blocking": ("frontend.assets", "Render-blocking script"),
+    "no_font_display": ("frontend.assets", "font-display"),
+    "permissive_cors": ("security.probes", "CORS reflects any origin"),
+    "exposed_files": ("security.probes", "/.env"),
+    "weak_cookies": ("security.observatory", "cookies-session-without-secure"),
+    "public_docs": ("security.exposed_docs", "/docs"),
+    "user_enumeration": ("security.enumeration", "/api/login"),
+    "weak_jwt": ("security.jwt", "Forged token accepted"),
+    "vulnerable_source": ("security.dependencies", "requests 2.19.0"),
 }
 
 

@@ -157,7 +157,9 @@ def test_legacy_tls_is_found(tls_files: dict[str, str]) -> None:
 
 def test_fixture_project_gets_all_three_reported() -> None:
     project = FIXTURES / "vulnerable_project"
-    with osv_server(FIXTURES / "osv") as osv_url:
+    from golive.demo.story import DEMO_DATA  # the demo's OSV records: one copy for both
+
+    with osv_server(DEMO_DATA / "osv") as osv_url:
         deps = run_one("security.dependencies", "http://127.0.0.1:1",
                        security={"source": str(project), "osv_url": osv_url,
                                  "requirements": [str(project / "requirements.txt")]})
