@@ -318,10 +318,7 @@ class _FlowAuth(httpx.Auth):
         self.index = index
 
     def _apply(self, request: httpx.Request, session: Session) -> None:
-        request.headers.update(session.headers)
-        if session.cookies:
-            request.headers["Cookie"] = "; ".join(f"{k}={v}"
-                                                  for k, v in session.cookies.items())
+        request.headers.update(session.header_values())
 
     def _session(self, fresh: bool = False) -> Session | None:
         """The session; when logging in again fails (a rate-limited login), the last one:

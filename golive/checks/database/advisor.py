@@ -25,6 +25,7 @@ the table is small.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import permutations
 from typing import Any
@@ -51,7 +52,13 @@ class Table:
     columns: frozenset[str]
     foreign_keys: frozenset[str] = frozenset()  # first columns of its foreign keys
     growing: frozenset[str] = frozenset()  # columns whose n_distinct grows with the table
-    indexed: frozenset[str] = frozenset()  # first columns of its existing indexes
+    #: column lists of its plain indexes (existing_indexes)
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def indexed(self) -> frozenset[str]:
+        """First columns of its existing indexes."""
+        return frozenset(ix[0] for ix in self.indexes if ix)
 
 
 @dataclass(frozen=True)
@@ -163,10 +170,9 @@ class Advice:
         }
 
 
-def table_info(conn: psycopg.Connection[dict[str, Any]], table: str) -> Table | None:
-    """Rows (the planner's figure, or live rows when never analysed), columns, foreign-key
-    columns and growing columns of a user table; None for catalogs and unknown names."""
-    reg = quote_ident(table)
+def table_rows(conn: psycopg.Connection[dict[str, Any]], table: str) -> float | None:
+    """Rows of a user table (the planner's figure, or live rows when never analysed); None
+    for catalogs and unknown names."""
     row = conn.execute(
         # reltuples is -1 until the first VACUUM or ANALYZE; n_live_tup only then (its
         # counters arrive late: an ANALYZE right after a bulk insert can count it twice)
@@ -175,9 +181,17 @@ def table_info(conn: psycopg.Connection[dict[str, Any]], table: str) -> Table | 
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
         "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
         "WHERE c.oid = to_regclass(%s) AND n.nspname NOT IN ('pg_catalog', "
-        "'information_schema')", (reg,)).fetchone()
-    if row is None:
+        "'information_schema')", (quote_ident(table),)).fetchone()
+    return None if row is None else float(row["rows"])
+
+
+def table_info(conn: psycopg.Connection[dict[str, Any]], table: str) -> Table | None:
+    """Rows, columns, foreign-key columns, growing columns and indexes of a user table; None
+    for catalogs and unknown names."""
+    rows = table_rows(conn, table)
+    if rows is None:
         return None
+    reg = quote_ident(table)
     cols = conn.execute(
         "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
         "AND NOT attisdropped", (reg,)).fetchall()
@@ -189,9 +203,9 @@ def table_info(conn: psycopg.Connection[dict[str, Any]], table: str) -> Table | 
         "SELECT s.attname FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
         "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = s.schemaname "
         "WHERE c.oid = to_regclass(%s) AND s.n_distinct < 0", (reg,)).fetchall()
-    return Table(float(row["rows"]), frozenset(r["attname"] for r in cols),
+    return Table(rows, frozenset(r["attname"] for r in cols),
                  frozenset(r["attname"] for r in fks), frozenset(r["attname"] for r in growing),
-                 frozenset(ix[0] for ix in existing_indexes(conn, table) if ix))
+                 tuple(tuple(ix) for ix in existing_indexes(conn, table)))
 
 
 def existing_indexes(conn: psycopg.Connection[dict[str, Any]], table: str) -> list[list[str]]:
@@ -205,7 +219,7 @@ def existing_indexes(conn: psycopg.Connection[dict[str, Any]], table: str) -> li
     return [list(r["cols"]) for r in rows]
 
 
-def covered(candidate: Candidate, indexes: list[list[str]]) -> bool:
+def covered(candidate: Candidate, indexes: Sequence[Sequence[str]]) -> bool:
     n = len(candidate.columns)
     return any(tuple(cols[:n]) == candidate.columns for cols in indexes)
 

@@ -16,10 +16,10 @@ from golive.checks.database.advisor import (
     best,
     candidates,
     covered,
-    existing_indexes,
     near_misses,
     plan_relations,
     table_info,
+    table_rows,
     try_candidates,
 )
 from golive.checks.database.connect import connect, open_or_skip, probe
@@ -48,9 +48,9 @@ def large_tables(conn: Any, plan: dict[str, Any], min_rows: int) -> dict[str, fl
     """Rows of the user tables the plan reads that have at least ``min_rows`` rows."""
     out = {}
     for rel in plan_relations(plan):
-        info = table_info(conn, rel)
-        if info is not None and info.rows >= min_rows:
-            out[rel] = info.rows
+        rows = table_rows(conn, rel)
+        if rows is not None and rows >= min_rows:
+            out[rel] = rows
     return out
 
 
@@ -147,7 +147,7 @@ class MissingIndexes(Check):
                         tables[rel] = info
                 seen = {r: tables[r] for r in plan_relations(plan) if r in tables}
                 options = [c for c in candidates(plan, seen)
-                           if not covered(c, existing_indexes(conn, c.table))]
+                           if not covered(c, seen[c.table].indexes)]
                 tried.update((c.table, c.columns[0]) for c in options)
                 entry["candidates"] = [list(c.columns) for c in options]
                 trials = try_candidates(conn, stat.query, plan, options, seen,

@@ -56,8 +56,9 @@ class LoadLatency(Check):
 
     def run(self, ctx: CheckContext) -> Measurement:
         opts = resolved(self.options, ctx.profile)  # type: ignore[arg-type]
+        auth = load_auth(ctx)  # the [auth] login for the virtual users, if they log in
         if not has_scenario(opts):
-            opts = with_default_scenario(opts, ctx.site, logged_in=load_auth(ctx) is not None)
+            opts = with_default_scenario(opts, ctx.site, logged_in=auth is not None)
             if not opts.requests:
                 return Measurement.skip(
                     "no scenario: the target publishes no OpenAPI document to build one from",
@@ -68,7 +69,7 @@ class LoadLatency(Check):
                     if ctx.config.database.url else None)
         with observer or contextlib.nullcontext(), CpuSampler() as cpu:
             raw = run_locust(opts, ctx.target, progress=lambda p: ctx.progress(
-                f"load: {p['users']:.0f} users, {p['rps']:.0f} rps"), auth=load_auth(ctx))
+                f"load: {p['users']:.0f} users, {p['rps']:.0f} rps"), auth=auth)
         raw.cpu_samples = cpu.samples
         raw.target_local = is_loopback(urlsplit(ctx.target).hostname or "")
         if raw.start is None:

@@ -126,7 +126,7 @@ class GoliveUser(FastHttpUser):
     def _login(self) -> None:
         """Log in as this user's account, outside Locust's statistics (a urllib request,
         cooperative under gevent): logins are not the endpoints under test."""
-        from golive.auth import AuthConfig, credentials, login_body, read_token
+        from golive.auth import AuthConfig, carrying, credentials, login_body, read_token
 
         auth = AuthConfig.model_validate(AUTH["config"])
         username, password = AUTH["accounts"][self._account % len(AUTH["accounts"])]
@@ -152,10 +152,7 @@ class GoliveUser(FastHttpUser):
                                                    time.time())
         except ValueError:
             return
-        headers, sent_cookies = credentials(auth, token)
-        if sent_cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in sent_cookies.items())
-        self._auth_headers = headers
+        self._auth_headers = carrying(*credentials(auth, token))
 
     def _fresh_auth(self) -> dict[str, str]:
         margin = float(AUTH["config"].get("refresh_margin_s", 30)) if AUTH else 0.0

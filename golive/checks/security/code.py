@@ -5,9 +5,11 @@ as a child process of this Python; none runs project code."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,19 @@ PYPI = "pypi.org"
 EXCLUDED_DIRS = (".venv", "venv", "node_modules", ".git", "build", "dist", "__pycache__",
                  ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".golive")
 RANK = {"low": 1, "medium": 2, "high": 3}
+
+
+def source_files(root: Path, accept: Callable[[str], bool]) -> Iterator[tuple[str, Path]]:
+    """(path relative to ``root``, file) of every file under ``root`` whose relative path
+    ``accept`` takes, in a stable order, leaving out virtual environments, VCS and build
+    folders (EXCLUDED_DIRS)."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in EXCLUDED_DIRS)
+        for name in sorted(filenames):
+            file = Path(dirpath) / name
+            rel = file.relative_to(root).as_posix()
+            if accept(rel):
+                yield rel, file
 
 
 def tool(name: str) -> str | None:

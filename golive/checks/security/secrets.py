@@ -17,7 +17,6 @@ A secret's value is never shown or stored.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from golive.checks import Check, CheckContext, lower
-from golive.checks.security.code import EXCLUDED_DIRS, run_json, source_and_tool
+from golive.checks.security.code import run_json, source_and_tool, source_files
 from golive.results import Finding, Measurement, Severity
 
 #: paths that do not ship to production: tests, fixtures, examples, docs, migrations
@@ -97,36 +96,37 @@ class Fallback:
 def fallbacks(root: Path, exclude: re.Pattern[str]) -> list[Fallback]:
     """Hard-coded defaults of secret-looking settings in the source under ``root``."""
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in EXCLUDED_DIRS)
-        for name in sorted(filenames):
-            file = Path(dirpath) / name
-            rel = file.relative_to(root).as_posix()
-            if file.suffix not in _CODE_SUFFIXES or exclude.search(rel):
+    for rel, file in source_files(root, lambda rel: Path(rel).suffix in _CODE_SUFFIXES
+                                  and not exclude.search(rel)):
+        try:
+            if file.stat().st_size > 1_000_000:
                 continue
-            try:
-                if file.stat().st_size > 1_000_000:
-                    continue
-                text = file.read_text(errors="replace")
-            except OSError:
-                continue
-            for number, line in enumerate(text.splitlines(), 1):
-                for pattern in _FALLBACKS:
-                    for m in pattern.finditer(line):
-                        found.append(Fallback(rel, number, m.group("name"),
-                                              is_placeholder(m.group("value"))))
+            text = file.read_text(errors="replace")
+        except OSError:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            for pattern in _FALLBACKS:
+                for m in pattern.finditer(line):
+                    found.append(Fallback(rel, number, m.group("name"),
+                                          is_placeholder(m.group("value"))))
     return found
 
 
-def _line(root: Path, path: str, number: int) -> str:
-    try:
-        with (root / path).open(errors="replace") as f:
-            for i, line in enumerate(f, 1):
-                if i == number:
-                    return line
-    except OSError:
-        pass
-    return ""
+class _Lines:
+    """The lines of the files detect-secrets names, each file read once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: dict[str, list[str]] = {}
+
+    def line(self, path: str, number: int) -> str:
+        if path not in self.files:
+            try:
+                self.files[path] = (self.root / path).read_text(errors="replace").splitlines()
+            except OSError:
+                self.files[path] = []
+        lines = self.files[path]
+        return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 class SecretsOptions(BaseModel):
@@ -168,12 +168,13 @@ class Secrets(Check):
         for path, items in (report.get("results") or {}).items():
             for item in items:
                 seen.setdefault((path, int(item["line_number"])), []).append(item["type"])
+        lines = _Lines(src)
         filtered: Counter[str] = Counter()
         dropped: list[str] = []
         findings: list[Finding] = []
         production = non_production = 0
         for (path, line), kinds in sorted(seen.items()):
-            reason = false_positive(path, _line(src, path, line))
+            reason = false_positive(path, lines.line(path, line))
             if reason is not None:
                 filtered[reason] += 1
                 dropped.append(f"{path}:{line}: {reason}")

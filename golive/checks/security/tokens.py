@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import time
 import warnings
@@ -30,7 +29,7 @@ from jwt.warnings import InsecureKeyLengthWarning
 
 from golive.auth import carrying, credentials
 from golive.checks import Check, CheckContext, lower
-from golive.checks.security.code import EXCLUDED_DIRS, source_dir
+from golive.checks.security.code import source_dir, source_files
 from golive.checks.security.secrets import SECRET_NAME
 from golive.results import Finding, Measurement, Severity
 
@@ -68,30 +67,33 @@ def committed_keys(root: Path | None, limit: int = 200) -> list[str]:
     if root is None or not root.is_dir():
         return []
     found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in EXCLUDED_DIRS]
-        for name in filenames:
-            if not name.endswith((".py", ".js", ".ts", ".env", ".toml", ".ini", ".cfg",
-                                  ".yaml", ".yml", ".json")) and not name.startswith(".env"):
-                continue
-            try:
-                text = (Path(dirpath) / name).read_text(errors="replace")[:500_000]
-            except OSError:
-                continue
-            for pattern in (_ASSIGNED, _FALLBACK):
-                for m in pattern.finditer(text):
-                    if m.group("value") not in found:
-                        found.append(m.group("value"))
-            dotenv = name.startswith(".env") or name.endswith(".env")
-            for line in text.splitlines() if dotenv else ():  # KEY=value lines of .env files
-                key, eq, value = line.partition("=")
-                if eq and re.fullmatch(SECRET_NAME, key.strip(), re.IGNORECASE):
-                    value = value.strip().strip("'\"")
-                    if len(value) >= 3 and value not in found:
-                        found.append(value)
-            if len(found) >= limit:
-                return found[:limit]
+    for _rel, file in source_files(root, _key_file):
+        name = file.name
+        try:
+            text = file.read_text(errors="replace")[:500_000]
+        except OSError:
+            continue
+        for pattern in (_ASSIGNED, _FALLBACK):
+            for m in pattern.finditer(text):
+                if m.group("value") not in found:
+                    found.append(m.group("value"))
+        dotenv = name.startswith(".env") or name.endswith(".env")
+        for line in text.splitlines() if dotenv else ():  # KEY=value lines of .env files
+            key, eq, value = line.partition("=")
+            if eq and re.fullmatch(SECRET_NAME, key.strip(), re.IGNORECASE):
+                value = value.strip().strip("'\"")
+                if len(value) >= 3 and value not in found:
+                    found.append(value)
+        if len(found) >= limit:
+            return found[:limit]
     return found
+
+
+def _key_file(rel: str) -> bool:
+    """Files a signing key is written in: code, configuration, .env files."""
+    name = rel.rsplit("/", 1)[-1]
+    return name.endswith((".py", ".js", ".ts", ".env", ".toml", ".ini", ".cfg", ".yaml",
+                          ".yml", ".json")) or name.startswith(".env")
 
 
 def signing_key(token: str, alg: str, candidates: list[str]) -> str | None:

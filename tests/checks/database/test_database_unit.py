@@ -138,7 +138,7 @@ def test_small_tables_are_projected_and_only_when_their_output_stays_flat() -> N
     status = Candidate("posts", ("status",))
     assert not flat_output(status, POSTS, scan)  # a few fixed values: rows grow with it
     assert flat_output(status, Table(500.0, frozenset(), growing=frozenset({"status"})), scan)
-    indexed = Table(500.0, frozenset(), frozenset({"author_id"}), indexed=frozenset({"author_id"}))
+    indexed = Table(500.0, frozenset(), frozenset({"author_id"}), indexes=(("author_id",),))
     assert not flat_output(cand, indexed, scan)  # an index exists: it serves once grown
     # a projection never beats advice proven at today's size
     other = Trial(Candidate("posts", ("id",)), 25.2, 5.0, 25.2, 500.0, 1, chosen=True)
