@@ -57,6 +57,24 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Waterfall:
+    """Requests on a time axis, e.g. a page load as the browser saw it. Each row: ``label``,
+    ``start``, ``first_byte``, ``end`` (in ``unit`` from the first request's start; an end of
+    ``None`` = never completed) and ``flags`` (words such as ``render-blocking``, ``failed``,
+    drawn as marks and said in the row's tooltip); ``markers``: named moments (FCP, LCP)."""
+
+    title: str
+    rows: tuple[dict[str, Any], ...]
+    markers: tuple[tuple[str, float], ...] = ()
+    unit: str = "ms"
+    kind: str = "waterfall"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "rows": [dict(r) for r in self.rows],
+                "markers": [list(m) for m in self.markers], "unit": self.unit}
+
+
+@dataclass(frozen=True)
 class Note:
     text: str
     title: str = ""
@@ -66,7 +84,7 @@ class Note:
         return {"kind": self.kind, "title": self.title, "text": self.text}
 
 
-Block = Table | Series | Note
+Block = Table | Series | Waterfall | Note
 
 
 @dataclass(frozen=True)
@@ -92,4 +110,8 @@ def block_from_dict(data: dict[str, Any]) -> Block:
         return Series(data.get("title", ""), tuple(data.get("points", ())),
                       tuple(data.get("lines", ())), data.get("unit", ""), data.get("bars", ""),
                       data.get("bars_unit", ""), data.get("band", ""), data.get("marks", ""))
+    if kind == "waterfall":
+        return Waterfall(data.get("title", ""), tuple(data.get("rows", ())),
+                         tuple((str(m[0]), float(m[1])) for m in data.get("markers", ())),
+                         data.get("unit", "ms"))
     return Note(str(data.get("text", "")), data.get("title", ""))

@@ -2,76 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from html import escape
 
 from markupsafe import Markup
 
-from golive.blocks import Series
+from golive.blocks import Series, Waterfall
 from golive.results import format_number
 
 COLORS = {
     "pass": "#2e7d32", "fail": "#c62828", "warn": "#f9a825", "inconclusive": "#8e24aa",
     "skipped": "#9e9e9e", "error": "#6a1b9a", "manual": "#0277bd",
 }
-
-
-def stacked_bar(counts: dict[str, int], *, width: int = 560, height: int = 26) -> Markup:
-    """One horizontal bar split by status, with a legend below."""
-    total = sum(counts.values()) or 1
-    x = 0.0
-    parts = []
-    for status, n in counts.items():
-        if not n:
-            continue
-        w = width * n / total
-        parts.append(
-            f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" '
-            f'fill="{COLORS.get(status, "#555")}"><title>{escape(status)}: {n}</title></rect>')
-        if w > 28:
-            parts.append(f'<text x="{x + w / 2:.1f}" y="{height / 2 + 5}" fill="#fff" '
-                         f'font-size="13" text-anchor="middle">{n}</text>')
-        x += w
-    legend = []
-    lx = 0
-    for status, n in counts.items():
-        if not n:
-            continue
-        legend.append(f'<rect x="{lx}" y="{height + 10}" width="12" height="12" '
-                      f'fill="{COLORS.get(status, "#555")}"/><text x="{lx + 16}" '
-                      f'y="{height + 21}" font-size="12">{escape(status)} {n}</text>')
-        lx += 110
-    return _svg(f'<svg role="img" aria-label="results by status" width="{width}" '
-                f'height="{height + 30}" viewBox="0 0 {width} {height + 30}" '
-                f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}{"".join(legend)}</svg>')
-
-
-def before_after_bars(rows: Sequence[tuple[str, float, float, str]], *,
-                      width: int = 560) -> Markup:
-    """Paired bars per metric: (label, before, after, verdict) scaled to the larger value."""
-    bar_h, gap, label_w = 12, 14, 230
-    height = len(rows) * (2 * bar_h + gap) + 24
-    scale_w = width - label_w - 70
-    out = []
-    y = 20
-    out.append('<text x="0" y="12" font-size="12" fill="#555">'
-               '<tspan fill="#90a4ae">■</tspan> before  <tspan fill="#1565c0">■</tspan> after'
-               '</text>')
-    for label, before, after, direction in rows:
-        top = max(abs(before), abs(after)) or 1.0
-        color = {"improvement": "#2e7d32", "regression": "#c62828"}.get(direction, "#1565c0")
-        out.append(f'<text x="0" y="{y + bar_h + 4}" font-size="12">{escape(label)}</text>')
-        for i, (value, fill) in enumerate(((before, "#90a4ae"), (after, color))):
-            w = max(1.0, scale_w * abs(value) / top)
-            yy = y + i * bar_h
-            out.append(f'<rect x="{label_w}" y="{yy}" width="{w:.1f}" height="{bar_h - 2}" '
-                       f'fill="{fill}"><title>{escape(label)}: {format_number(value)}</title>'
-                       f'</rect><text x="{label_w + w + 4:.1f}" y="{yy + bar_h - 3}" '
-                       f'font-size="11">{format_number(value)}</text>')
-        y += 2 * bar_h + gap
-    return _svg(f'<svg role="img" aria-label="before and after" width="{width}" '
-                f'height="{height}" viewBox="0 0 {width} {height}" '
-                f'xmlns="http://www.w3.org/2000/svg">{"".join(out)}</svg>')
 
 
 def _svg(markup: str) -> Markup:
@@ -154,3 +95,120 @@ def time_series(block: Series, *, width: int = 640, height: int = 220) -> Markup
     return _svg(f'<svg role="img" aria-label="{escape(block.title)}" '
                 f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
                 f'xmlns="http://www.w3.org/2000/svg">{"".join(out)}</svg>')
+
+
+KIND_COLORS = {"document": "#1565c0", "script": "#f9a825", "stylesheet": "#8e24aa",
+               "image": "#2e7d32", "font": "#00838f", "fetch": "#6d4c41", "xhr": "#6d4c41"}
+
+
+def _tick(span: float) -> float:
+    """A round axis step giving about six ticks over ``span``."""
+    step = 1.0
+    raw = span / 6 or 1.0
+    magnitude = 10 ** len(str(int(raw))) / 10
+    for m in (1, 2, 5, 10):
+        step = m * magnitude
+        if step >= raw:
+            break
+    return step
+
+
+def waterfall(block: Waterfall, *, width: int = 1040) -> Markup:
+    """A page load: one bar per request (waiting light, downloading dark, coloured by kind),
+    render-blocking requests outlined in orange, failed ones in red, markers as lines."""
+    rows = list(block.rows)
+    if not rows:
+        return _svg("")
+    label_w, row_h, top, bottom = 330, 17, 22, 34
+    ends = [_f(r.get("end")) for r in rows if r.get("end") is not None]
+    starts = [_f(r.get("start")) for r in rows if r.get("start") is not None]
+    span = max([*ends, *starts, *(v for _, v in block.markers), 1.0])
+    plot_w = width - label_w - 60
+    height = top + len(rows) * row_h + bottom
+
+    def x(t: float) -> float:
+        return label_w + plot_w * t / span
+
+    out = [f'<rect x="0" y="{top + i * row_h}" width="{width}" height="{row_h}" fill="#f5f5f5"/>'
+           for i in range(1, len(rows), 2)]
+    step = _tick(span)
+    t = 0.0
+    while t <= span + 1e-9:
+        out.append(f'<line x1="{x(t):.1f}" y1="{top - 4}" x2="{x(t):.1f}" '
+                   f'y2="{top + len(rows) * row_h}" stroke="#eee"/>'
+                   f'<text x="{x(t):.1f}" y="{top - 8}" font-size="10" text-anchor="middle">'
+                   f'{escape(_duration(t, block.unit))}</text>')
+        t += step
+    for i, r in enumerate(rows):
+        y = top + i * row_h
+        flags = [str(f) for f in r.get("flags", ())]
+        failed = "failed" in flags or r.get("end") is None
+        label = str(r.get("label", ""))
+        shown = label if len(label) <= 48 else "…" + label[-47:]
+        if r.get("start") is None:  # failed without a timing: said, not drawn
+            why = ", ".join(flags) + (f": {r['error']}" if r.get("error") else "")
+            out.append(f'<text x="{label_w - 6}" y="{y + row_h - 5}" font-size="11" '
+                       f'text-anchor="end" fill="#c62828">{escape(shown)}</text>'
+                       f'<text x="{label_w + 4}" y="{y + row_h - 5}" font-size="10" '
+                       f'fill="#c62828">{escape(why)} (no timing from the browser)</text>')
+            continue
+        start = _f(r.get("start"))
+        first = max(start, _f(r.get("first_byte", start)))
+        end = span if r.get("end") is None else max(first, _f(r.get("end")))
+        color = KIND_COLORS.get(str(r.get("kind", "")), "#757575")
+        tip = (f"{label} ({r.get('kind', '')}): starts {_duration(start, block.unit)}, "
+               f"first byte {_duration(first, block.unit)}, "
+               + ("never completed" if r.get("end") is None
+                  else f"done {_duration(end, block.unit)}")
+               + (f"; {', '.join(flags)}" if flags else ""))
+        out.append(f'<text x="{label_w - 6}" y="{y + row_h - 5}" font-size="11" '
+                   f'text-anchor="end" fill="{"#c62828" if failed else "#222"}">'
+                   f'{escape(shown)}<title>{escape(tip)}</title></text>')
+        wait_w = max(1.0, x(first) - x(start))
+        out.append(f'<rect x="{x(start):.1f}" y="{y + 3}" width="{wait_w:.1f}"'
+                   f' height="{row_h - 6}" fill="{color}" fill-opacity="0.35">'
+                   f'<title>{escape(tip)}</title></rect>')
+        stroke = ('stroke="#c62828" stroke-width="2"' if failed else
+                  'stroke="#e65100" stroke-width="2"' if "render-blocking" in flags else "")
+        dash = ' stroke-dasharray="4 2"' if r.get("end") is None else ""
+        load_w = max(1.5, x(end) - x(first))
+        out.append(f'<rect x="{x(first):.1f}" y="{y + 3}" width="{load_w:.1f}"'
+                   f' height="{row_h - 6}" fill="{color}" {stroke}{dash}>'
+                   f'<title>{escape(tip)}</title></rect>')
+        if flags:
+            out.append(f'<text x="{x(end) + 4:.1f}" y="{y + row_h - 5}" font-size="10" '
+                       f'fill="{"#c62828" if failed else "#e65100"}">'
+                       f'{escape(", ".join(flags))}</text>')
+    for name, value in block.markers:
+        out.append(f'<line x1="{x(value):.1f}" y1="{top - 4}" x2="{x(value):.1f}" '
+                   f'y2="{top + len(rows) * row_h}" stroke="#c62828" stroke-dasharray="3 3">'
+                   f'<title>{escape(name)} {escape(_duration(value, block.unit))}</title></line>'
+                   f'<text x="{x(value) + 3:.1f}" y="{top + len(rows) * row_h + 12}" '
+                   f'font-size="10" fill="#c62828">{escape(name)} '
+                   f'{escape(_duration(value, block.unit))}</text>')
+    ly = height - 8
+    lx = 0
+    for name, color in (("waiting (to first byte)", "#90a4ae"), ("downloading", "#546e7a")):
+        out.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{color}"/>'
+                   f'<text x="{lx + 13}" y="{ly}" font-size="10">{name}</text>')
+        lx += 150
+    for name, color in (("render-blocking", "#e65100"), ("failed / never completed", "#c62828")):
+        out.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="none" '
+                   f'stroke="{color}" stroke-width="2"/>'
+                   f'<text x="{lx + 13}" y="{ly}" font-size="10">{name}</text>')
+        lx += 170
+    for kind, color in KIND_COLORS.items():
+        if kind in ("xhr",) or not any(r.get("kind") == kind for r in rows):
+            continue
+        out.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{color}"/>'
+                   f'<text x="{lx + 13}" y="{ly}" font-size="10">{kind}</text>')
+        lx += 80
+    return _svg(f'<svg role="img" aria-label="{escape(block.title)}" width="{width}" '
+                f'height="{height}" viewBox="0 0 {width} {height}" '
+                f'xmlns="http://www.w3.org/2000/svg">{"".join(out)}</svg>')
+
+
+def _duration(value: float, unit: str) -> str:
+    if unit == "ms":
+        return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:.0f} ms"
+    return f"{format_number(value)} {unit}"

@@ -37,6 +37,8 @@ def _item(text: str, key: str = "T-1:criteria:1") -> Item:
         ("Optimize images (compression, WebP)", "frontend.assets", ("image_issues <= 0",)),
         ("Optimize fonts (subsetting, preloading)", "frontend.assets", ("font_issues <= 0",)),
         ("Implement service worker", "frontend.assets", ("service_worker >= 1",)),
+        ("Analyze network waterfall (DevTools)", "frontend.assets",
+         ("failed_resources <= 0", "render_blocking_count <= 0")),
     ],
 )
 def test_recognisers(text: str, check: str, slo: tuple[str, ...]) -> None:

@@ -66,8 +66,38 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "<script" not in html
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
     assert "Uncompressed &lt;b&gt;" in html and "Compression &lt;on&gt;" in html
-    assert html.count("<svg") >= 3
-    assert "What changed: run 1 → run 2" in html
+    assert "What changed: Before → After" in html
+
+
+def _first_screen(html: str, run_id: int | str) -> str:
+    """The part of the page a run's first screen shows: its verdict to its plan progress."""
+    start = html.index(f'id="verdict-{run_id}"' if run_id != "compare" else 'id="compare-verdict"')
+    return html[start:html.index("</div>\n</div>", html.index(f'id="plan-{run_id}"'))]
+
+
+def test_the_first_screen_says_the_verdict_the_failures_and_the_plan() -> None:
+    before, after = _run(1, 0, Status.FAIL), _run(2, 100, Status.PASS)
+    html = render_html([("Before", before), ("After", after)], compare_runs(before, after))
+    screen = _first_screen(html, 1)
+    assert "Not ready: 1 of 3 checks fail (1 in http); 1 error, 1 skipped." in screen
+    # the failure: its figure against its threshold, where, and the finding's own fix
+    assert "compressed 0 %, needs compressed_pct &gt;= 100 %" in screen
+    assert "where: <code>/</code>" in screen and "fix: f" in screen
+    assert 'href="#r-1-http-compression"' in screen and 'id="r-1-http-compression"' in html
+    # the plan: a bar per task, every segment labelled, linked to the task's items
+    assert 'href="#plan-1-t-1"' in screen and 'title="1 failing"' in screen
+    assert 'id="plan-1-t-1"' in html
+    for category in ("passing", "failing", "warning", "inconclusive", "manual",
+                     "not measured"):
+        assert f"</i>{category}</span>" in screen
+    # the comparison: one row per check with its headline figure, coloured by its verdict
+    compare = _first_screen(html, "compare")
+    assert "1 check(s) improved, 0 regressed; no check fails any more." in compare
+    row = html[html.index('<a href="#r-2-http-compression"'):]
+    row = row[:row.index("</tr>")]
+    assert "fail → pass" in row and "0 %" in row and "100 %" in row
+    assert '<td class="improvement">improvement</td>' in row
+    assert '<abbr title="compressed_pct">compressed</abbr>' in row
 
 
 def test_terminal_output() -> None:
@@ -132,7 +162,8 @@ def test_a_met_threshold_of_an_untrustworthy_result_gets_no_tick() -> None:
         metrics={"vulnerable_packages": 0.0},
         thresholds=[SLOOutcome("vulnerable_packages == 0", "vulnerable_packages", 0.0, True)])]
     html = render_html([("t", run)])
-    assert "? vulnerable_packages = 0" in html and "✓ vulnerable_packages" not in html
+    assert '? <abbr title="vulnerable_packages = 0">vulnerable packages</abbr> 0' in html
+    assert "✓ <abbr" not in html
     console = Console(file=__import__("io").StringIO(), width=140, color_system=None)
     print_run(console, run)
     assert "? vulnerable_packages=0" in console.file.getvalue()  # type: ignore[attr-defined]

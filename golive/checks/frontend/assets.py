@@ -7,12 +7,14 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from golive.blocks import Block
 from golive.checks import Check, CheckContext, higher, lower
 from golive.checks.frontend.browser import PageProfile, Resource
 from golive.checks.frontend.bundle import KIB, kib, short
 from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.frontend.visit import browser_pass
-from golive.results import SEVERITY_RANK, Finding, Measurement, Severity
+from golive.checks.frontend.waterfall import page_waterfall, waterfall_views
+from golive.results import SEVERITY_RANK, Finding, Measurement, Result, Severity
 
 COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|x-javascript|json|xml|ld\+json|"
                           r"manifest\+json)|image/svg\+xml|font/(ttf|otf)|application/font-sfnt)")
@@ -56,6 +58,10 @@ class AssetAudit(Check):
     fix = ("Fix each finding: compress text assets (br or gzip), fingerprint static files and "
            "cache them for a year, serve WebP/AVIF at displayed size, font-display: swap, defer "
            "scripts.")
+
+    @classmethod
+    def views(cls, result: Result) -> list[Block]:
+        return waterfall_views(result.evidence)
 
     def run(self, ctx: CheckContext) -> Measurement:
         visit = browser_pass(ctx)
@@ -126,6 +132,7 @@ class AssetAudit(Check):
                            "cache_control": r.cache_control, "transfer_bytes": r.transfer_bytes,
                            "decoded_bytes": r.decoded_bytes}
                           for p in visit.profiles for r in p.resources],
+            "waterfall": {p.page: page_waterfall(p) for p in visit.profiles},
             **visit.evidence(),
         }
         summary = (f"{int(metrics['requests'])} requests, {kib(metrics['transfer_bytes'])} "

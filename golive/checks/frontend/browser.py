@@ -72,7 +72,8 @@ async () => {
   const entries = performance.getEntriesByType('resource').map(e => ({
     url: e.name, initiator: e.initiatorType, transfer: e.transferSize,
     encoded: e.encodedBodySize, decoded: e.decodedBodySize,
-    blocking: e.renderBlockingStatus || ''}));
+    blocking: e.renderBlockingStatus || '', start: e.startTime, first_byte: e.responseStart,
+    end: e.responseEnd}));
   const nav = performance.getEntriesByType('navigation')[0];
   let sw = {supported: 'serviceWorker' in navigator, registrations: [], caches: {}};
   if (sw.supported) {
@@ -90,7 +91,8 @@ async () => {
   const links = [...document.querySelectorAll('a[href]')].map(a => a.href);
   return {images, faces, preloads, entries, sw, links, viewport_height: vh,
           document: nav ? {transfer: nav.transferSize, decoded: nav.decodedBodySize,
-                           encoded: nav.encodedBodySize} : null,
+                           encoded: nav.encodedBodySize, start: nav.startTime,
+                           first_byte: nav.responseStart, end: nav.responseEnd} : null,
           golive: window.__golive || null};
 }
 """
@@ -114,6 +116,20 @@ class Resource:
     encoded_bytes: int = 0
     decoded_bytes: int = 0
     render_blocking: bool = False
+    #: Resource Timing, ms from the navigation's start (-1: the browser gave none, e.g. a
+    #: request that failed): when it was asked for, its first byte, its last byte
+    start_ms: float = -1.0
+    first_byte_ms: float = -1.0
+    end_ms: float = -1.0
+
+    def timed(self, entry: dict[str, Any]) -> None:
+        start, first, end = (entry.get(k) for k in ("start", "first_byte", "end"))
+        if isinstance(start, (int, float)) and isinstance(end, (int, float)) and end > 0:
+            self.start_ms = float(start)
+            self.end_ms = float(end)
+            # 0 when the timing is hidden (cross-origin without Timing-Allow-Origin)
+            self.first_byte_ms = float(first) if isinstance(first, (int, float)) and first \
+                else float(start)
 
 
 @dataclass
@@ -433,12 +449,14 @@ class Browser:
             resource.encoded_bytes = int(entry.get("encoded") or 0)
             resource.decoded_bytes = int(entry.get("decoded") or 0)
             resource.render_blocking = entry.get("blocking") == "blocking"
+            resource.timed(entry)
         doc = facts.get("document")
         page_resource = responses.get(profile.url)
         if doc and page_resource is not None:
             page_resource.transfer_bytes = int(doc.get("transfer") or 0)
             page_resource.encoded_bytes = int(doc.get("encoded") or 0)
             page_resource.decoded_bytes = int(doc.get("decoded") or 0)
+            page_resource.timed(doc)
         profile.resources = list(responses.values())
         profile.images = list(facts.get("images", []))
         profile.fonts = list(facts.get("faces", []))

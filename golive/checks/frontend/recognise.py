@@ -22,5 +22,10 @@ RECOGNISERS: list[Recogniser] = [
     (pattern(r"analy[sz]e bundle size"), fixed("frontend.bundle")),
     (pattern(r"optimi[sz]e images"), fixed("frontend.assets", "image_issues <= 0")),
     (pattern(r"optimi[sz]e fonts"), fixed("frontend.assets", "font_issues <= 0")),
+    # the browser pass draws each page's waterfall (frontend.assets' report view); what the
+    # item asks the analysis to find: requests that fail and requests that block the paint
+    (pattern(r"analy[sz]e (the )?network waterfall"),
+     fixed("frontend.assets", "failed_resources <= 0", "render_blocking_count <= 0",
+           note="each page's waterfall is drawn in the report (frontend.assets)")),
     (pattern(r"service worker"), fixed("frontend.assets", "service_worker >= 1")),
 ]

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from golive.blocks import Waterfall
+from golive.checks.frontend.assets import AssetAudit
 from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.frontend.tools import find_tools
 from golive.config import Config, TargetConfig
@@ -333,6 +335,14 @@ def test_resources_that_do_not_load_are_findings_and_a_hung_stylesheet_is_the_wo
     assert refused.severity is Severity.INFO and "allow_targets" in refused.fix
     assert r.status is Status.FAIL and r.metrics["failed_resources"] == 2
     assert "not loaded because golive does not contact cdn.example.net" in r.summary
+    # the waterfall shows the same: the 404 drawn and marked, the hung stylesheet said
+    rows = {row["label"]: row for row in r.evidence["waterfall"]["/"]["rows"]}
+    assert rows["/"]["kind"] == "document" and rows["/"]["start"] == 0
+    assert "failed" in rows["/missing.png"]["flags"] and rows["/missing.png"]["end"] > 0
+    assert rows[hung]["start"] is None
+    assert rows[hung]["flags"] == ["render-blocking", "never completed"]
+    (view,) = AssetAudit.views(r)
+    assert isinstance(view, Waterfall) and view.rows[0]["label"] == "/"
 
 
 @needs_browser
@@ -343,3 +353,11 @@ def test_a_page_whose_resources_all_load_has_no_such_finding() -> None:
         r = run_one("frontend.assets", url)
     assert r.metrics["failed_resources"] == 0 and r.evidence["failed"] == []
     assert not [f for f in r.findings if "load" in f.title.lower()], r.findings
+    rows = r.evidence["waterfall"]["/"]["rows"]
+    assert rows[0]["label"] == "/" and len(rows) == 3
+    for row in rows:  # every request timed, in order, none marked failed
+        assert 0 <= row["start"] <= row["first_byte"] <= row["end"], row
+        assert "failed" not in row["flags"]
+    by = {row["label"]: row for row in rows}
+    assert by["/site.css"]["flags"] == ["render-blocking"]
+    assert by["/site.css"]["start"] >= by["/"]["first_byte"]  # asked for once the HTML came
