@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LIGHTHOUSE := 12.2.3
 
-.PHONY: install tools demo test test-fast lint typecheck check bench bench-load bench-1000 bench-frontend clean
+.PHONY: install tools demo docs-screenshots test test-fast lint typecheck check bench bench-load bench-1000 bench-frontend clean
 
 install: $(STAMP) tools
 
@@ -47,6 +47,14 @@ $(STAMP): pyproject.toml
 
 demo: install
 	$(BIN)/golive demo
+
+# the README's pictures: the first screens of `golive demo --quick`'s report, at 1280x900
+docs-screenshots: install
+	@tmp=$$(mktemp -d) && cd $$tmp && \
+		$(CURDIR)/$(BIN)/golive demo --quick --store sqlite:///$$tmp/demo.db >/dev/null && \
+		mkdir -p $(CURDIR)/docs/img && \
+		cp golive-report-files/screenshots/*.png $(CURDIR)/docs/img/ && \
+		cd $(CURDIR) && rm -rf $$tmp && ls -l docs/img/*.png
 
 test: install
 	$(BIN)/ruff check golive tests bench

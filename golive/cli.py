@@ -140,6 +140,8 @@ def plan_render(run: str, out_file: str | None, config_path: str | None,
 @click.option("--profile", type=click.Choice(["quick", "full"]), default=None)
 @click.option("--json", "json_out", metavar="FILE", help="Write the JSON report.")
 @click.option("--html", "html_out", metavar="FILE", help="Write the HTML report.")
+@click.option("--pdf", "pdf_out", metavar="FILE",
+              help="Write the HTML report printed to A4 (Chromium).")
 @click.option("--junit", "junit_out", metavar="FILE", help="Write JUnit XML.")
 @click.option("--plan-out", "plan_out", metavar="FILE", help="Write the updated plan.")
 @click.option("--strict", is_flag=True, default=None,
@@ -155,7 +157,8 @@ def plan_render(run: str, out_file: str | None, config_path: str | None,
 @store_option
 def audit(target: str | None, config_path: str | None, plan_path: str | None, only: str,
           profile: str | None, json_out: str | None, html_out: str | None,
-          junit_out: str | None, plan_out: str | None, strict: bool | None, label: str,
+          pdf_out: str | None, junit_out: str | None, plan_out: str | None,
+          strict: bool | None, label: str,
           baseline: str | None, fail_on_regression: bool, db_url: str | None,
           allow_destructive: bool, project: str | None, store_url: str | None) -> None:
     """Measure the target, decide every check and plan item, store the run, gate CI."""
@@ -177,7 +180,8 @@ def audit(target: str | None, config_path: str | None, plan_path: str | None, on
         target=target.rstrip("/"), config=config, store=store, plan=parsed,
         only=tuple(a for a in only.split(",") if a), profile=profile, strict=strict,
         label=label, baseline=base, project=project, allow_destructive=allow_destructive),
-        json_out=json_out, html_out=html_out, junit_out=junit_out, plan_out=plan_out)
+        json_out=json_out, html_out=html_out, junit_out=junit_out, plan_out=plan_out,
+        pdf_out=pdf_out)
 
 
 # --- drill -------------------------------------------------------------------------------
@@ -352,26 +356,37 @@ def list_checks() -> None:
 # --- demo --------------------------------------------------------------------------------
 @cli.group(invoke_without_command=True)
 @click.option("--html", "html_out", default="golive-report.html", show_default=True)
+@click.option("--pdf", "pdf_out", default=None, metavar="FILE",
+              help="Also write the report printed to A4 (Chromium).")
 @click.option("--plan-out", "plan_out", default=None, metavar="FILE",
               help="Also write the Phase 5 plan updated from the tuned run.")
-@click.option("--products", default=20_000, show_default=True)
-@click.option("--reviews", default=200_000, show_default=True)
+@click.option("--quick", is_flag=True,
+              help="Smaller tables and a shorter load test: the same flaws, about a minute.")
+@click.option("--products", default=None, type=int,
+              help="Products in the shop [default: 20000; 2000 with --quick].")
+@click.option("--reviews", default=None, type=int,
+              help="Reviews in the shop [default: 200000; 20000 with --quick].")
 @store_option
 @click.pass_context
-def demo(ctx: click.Context, html_out: str, plan_out: str | None, products: int, reviews: int,
+def demo(ctx: click.Context, html_out: str, pdf_out: str | None, plan_out: str | None,
+         quick: bool, products: int | None, reviews: int | None,
          store_url: str | None) -> None:
     """Audit the bundled shop twice (all flaws, then tuned) and show what improved."""
     if ctx.invoked_subcommand is not None:
         return
-    from golive.command import writable
+    from golive.command import needs_browser, writable
     from golive.demo.story import run_demo
 
     writable(html_out, "--html")
+    writable(pdf_out, "--pdf")
     writable(plan_out, "--plan-out")
+    if pdf_out:
+        needs_browser("--pdf")
     config = Config()
     store = open_store(config, store_url)
     run_demo(console(), console(stderr=True), store=store, html_out=html_out,
-             plan_out=plan_out, products=products, reviews=reviews)
+             plan_out=plan_out, pdf_out=pdf_out, quick=quick, products=products,
+             reviews=reviews)
 
 
 @demo.command("serve")

@@ -100,7 +100,8 @@ def baseline_for(store: Store, config: Config, ref: str | None,
 
 def run_and_report(request: AuditRequest, *, json_out: str | None = None,
                    html_out: str | None = None, junit_out: str | None = None,
-                   plan_out: str | None = None, title: str = "") -> None:
+                   plan_out: str | None = None, pdf_out: str | None = None,
+                   title: str = "") -> None:
     """Run the session, print the run, write the reports, exit with the run's code."""
     from golive.report import print_run
     from golive.report.output import write_outputs
@@ -108,16 +109,28 @@ def run_and_report(request: AuditRequest, *, json_out: str | None = None,
     from golive.session import run_session
 
     for path, option in ((json_out, "--json"), (html_out, "--html"), (junit_out, "--junit"),
-                         (plan_out, "--plan-out")):
+                         (plan_out, "--plan-out"), (pdf_out, "--pdf")):
         writable(path, option)
+    if pdf_out:
+        needs_browser("--pdf")
     with progress_events(console(stderr=True)) as events:
         outcome = run_session(replace(request, events=events))
     run = request.store.get_run(outcome.run_id)
     print_run(console(), run, title=title)
     write_outputs(run, outcome, request.plan, exit_code=outcome.exit_code, json_out=json_out,
-                  html_out=html_out, junit_out=junit_out, plan_out=plan_out, echo=click.echo,
-                  store=request.store)
+                  html_out=html_out, junit_out=junit_out, plan_out=plan_out, pdf_out=pdf_out,
+                  echo=click.echo, store=request.store)
     sys.exit(outcome.exit_code)
+
+
+def needs_browser(option: str) -> None:
+    """Fail before any work when ``option`` needs Chromium and there is none."""
+    from golive.report.snapshot import find_chromium
+
+    if find_chromium() is None:
+        raise UsageError(f"{option} prints the report with Chromium, and none was found "
+                         "($CHROME_PATH, chromium): install it (make install) or leave "
+                         f"{option} out")
 
 
 def plan_for(config: Config, plan_path: str | None) -> Plan | None:

@@ -68,6 +68,24 @@ def test_ready_target_exits_0_and_writes_every_report(run: Callable[..., Result]
     assert again.exit_code == 0 and again.output == plan
 
 
+def test_pdf_prints_the_report_or_says_before_any_work_that_it_cannot(
+        run: Callable[..., Result], demo: Demo, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from golive.report import snapshot
+
+    if snapshot.find_chromium() is not None:
+        r = run("audit", "--target", demo("none").url, "--only", "http.health", "--pdf",
+                "r.pdf", *_store_arg(tmp_path))
+        assert r.exit_code == 0, r.output
+        assert "wrote r.pdf (1 A4 page)" in r.output
+        assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
+    monkeypatch.setattr(snapshot, "find_chromium", lambda: None)
+    r = run("audit", "--target", demo("none").url, "--only", "http.health", "--pdf", "x.pdf",
+            *_store_arg(tmp_path))
+    assert r.exit_code == 2 and "--pdf prints the report with Chromium" in r.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
 def test_flawed_target_exits_1(run: Callable[..., Result], demo: Demo, tmp_path: Path) -> None:
     r = run("audit", "--target", demo("no_compression").url, "--only", "http",
             *_store_arg(tmp_path))

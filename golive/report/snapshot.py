@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -119,3 +120,41 @@ class ReportBrowser:
 def pdf_pages(data: bytes) -> int:
     """Pages of a PDF Chromium wrote (its page objects; no parser needed for our own files)."""
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+
+
+def write_pdf(html: str, out: str | Path) -> int:
+    """``html`` (a rendered report) printed to the PDF ``out``; returns its pages."""
+    with tempfile.TemporaryDirectory(prefix="golive-pdf-") as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(html, encoding="utf-8")
+        with ReportBrowser() as browser:
+            return browser.pdf(page, Path(out))
+
+
+def first_screen_parts(anchor: str) -> tuple[str, ...]:
+    """What the first screen at ``anchor`` must show: the verdict, the plan progress, the
+    heading of the failures and the first of them (or its "no check fails")."""
+    key = "compare" if anchor == "compare" else anchor.removeprefix("run-")
+    verdict = "#compare-verdict" if key == "compare" else f"#verdict-{key}"
+    return (verdict, f"#plan-{key}", f"#failures-{key} h3",
+            f"#failures-{key} .failure, #failures-{key} p")
+
+
+def screenshots(report: Path, folder: Path, sections: dict[str, str]
+                ) -> dict[str, tuple[Path, dict[str, Box | None]]]:
+    """A PNG of each section's first screen (name -> anchor) at 1280x900, with where the
+    verdict, the plan progress and the first failure are drawn on it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    with ReportBrowser() as browser:
+        for name, anchor in sections.items():
+            png = folder / f"{name}.png"
+            out[name] = (png, browser.screenshot(report, png, anchor=anchor,
+                                                 boxes=first_screen_parts(anchor)))
+    return out
+
+
+def off_screen(boxes: dict[str, Box | None], height: int = SCREEN[1]) -> list[str]:
+    """The parts that are missing or not wholly inside the first screen."""
+    return [selector for selector, box in boxes.items()
+            if box is None or box.top < 0 or box.bottom > height]

@@ -119,7 +119,8 @@ def waterfall(block: Waterfall, *, width: int = 1040) -> Markup:
     rows = list(block.rows)
     if not rows:
         return _svg("")
-    label_w, row_h, top, bottom = 330, 17, 22, 34
+    label_w, row_h, top = 330, 17, 22
+    bottom = 24 + 11 * max(1, len(block.markers))  # a line per marker label, then the legend
     ends = [_f(r.get("end")) for r in rows if r.get("end") is not None]
     starts = [_f(r.get("start")) for r in rows if r.get("start") is not None]
     span = max([*ends, *starts, *(v for _, v in block.markers), 1.0])
@@ -179,11 +180,11 @@ def waterfall(block: Waterfall, *, width: int = 1040) -> Markup:
             out.append(f'<text x="{x(end) + 4:.1f}" y="{y + row_h - 5}" font-size="10" '
                        f'fill="{"#c62828" if failed else "#e65100"}">'
                        f'{escape(", ".join(flags))}</text>')
-    for name, value in block.markers:
+    for i, (name, value) in enumerate(block.markers):
         out.append(f'<line x1="{x(value):.1f}" y1="{top - 4}" x2="{x(value):.1f}" '
                    f'y2="{top + len(rows) * row_h}" stroke="#c62828" stroke-dasharray="3 3">'
                    f'<title>{escape(name)} {escape(_duration(value, block.unit))}</title></line>'
-                   f'<text x="{x(value) + 3:.1f}" y="{top + len(rows) * row_h + 12}" '
+                   f'<text x="{x(value) + 3:.1f}" y="{top + len(rows) * row_h + 12 + 11 * i}" '
                    f'font-size="10" fill="#c62828">{escape(name)} '
                    f'{escape(_duration(value, block.unit))}</text>')
     ly = height - 8

@@ -201,3 +201,54 @@ def print_comparison(console: Console, comp: Comparison) -> None:
     console.print(Text(
         f"{len(comp.improved)} check(s) improved, {len(comp.regressed)} regressed; verdict "
         f"{comp.before.verdict} → {comp.after.verdict}", style="bold"))
+
+
+def print_summary(console: Console, comp: Comparison, *, before_title: str = "",
+                  after_title: str = "", report: str = "") -> None:
+    """A comparison on one screen: the verdicts, each improved (and regressed) check in one
+    line with its headline figure, what still fails afterwards, and where the report is."""
+    from golive.report.summary import failures, headlines
+
+    before_title = before_title or f"run {comp.before.id}"
+    after_title = after_title or f"run {comp.after.id}"
+    console.rule(Text(f"{before_title} → {after_title}", style="bold"))
+    line = Text("Verdict: ", style="bold")
+    line.append((comp.before.verdict or "incomplete").upper(),
+                style=VERDICT_STYLE.get(comp.before.verdict or "", "bold"))
+    line.append(" → ")
+    line.append((comp.after.verdict or "incomplete").upper(),
+                style=VERDICT_STYLE.get(comp.after.verdict or "", "bold"))
+    line.append(f"   ({len(comp.improved)} check(s) improved, {len(comp.regressed)} regressed)")
+    console.print(line)
+    status_verdicts = {s.check: s.verdict for s in comp.statuses}
+    rows = [h for h in headlines(comp) if status_verdicts[h.check] in (IMPROVEMENT, REGRESSION)]
+    width = max((len(h.check) for h in rows), default=10) + 2
+    for h in rows:
+        mark, style = (("✓", "green") if status_verdicts[h.check] == IMPROVEMENT
+                       else ("✗", "bold red"))
+        text = Text(f"  {mark} ", style=style)
+        text.append(h.check.ljust(width), style="bold")
+        text.append(f"{h.before_status} → {h.after_status}".ljust(16))
+        if h.metric:
+            text.append(f"{h.label} {h.before} → {h.after}")
+            if h.verdict not in (IMPROVEMENT, REGRESSION, SAME):
+                text.append(f" ({h.verdict})", style="dim")
+        console.print(text, overflow="ellipsis", no_wrap=True)
+    still = failures(comp.after)
+    if still:
+        console.print(Text(f"Still failing in {after_title}:", style="bold red"))
+        for f in still[:5]:
+            console.print(Text(f"  ✗ {f.check}: " + (f.figures[0] if f.figures else f.title)),
+                          overflow="ellipsis", no_wrap=True)
+        if len(still) > 5:
+            console.print(Text(f"  … {len(still) - 5} more (see the report)", style="dim"))
+    else:
+        console.print(Text(f"Still failing in {after_title}: no check.", style="green"))
+    items = [c for c in comp.after.criteria
+             if c["status"] == "fail" and c.get("kind") != "subtask"]
+    if items:
+        console.print(Text(f"Plan items failing ({len(items)}): " + "; ".join(
+            f"{c['text']} ({c['note']})" for c in items[:3]), style="yellow"),
+            overflow="ellipsis", no_wrap=True)
+    if report:
+        console.print(Text(f"Report: {report}", style="bold"))

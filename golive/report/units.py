@@ -26,7 +26,7 @@ def metric_label(name: str) -> str:
     if base == "bytes":
         return "bytes"
     words = [_WORDS.get(w, w) for w in base.split("_") if w]
-    return " ".join(words) or name
+    return " ".join(words).replace("n plus one", "N+1") or name
 
 
 def human(name: str, value: float) -> str:

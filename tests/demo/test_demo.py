@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -110,20 +111,49 @@ def test_shop_on_postgresql(pg_database: Callable[[], str]) -> None:
     assert "ix_shop_reviews_product" not in indexes  # the missing_index flaw
 
 
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 @pytest.mark.integration
 def test_golive_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`golive demo --quick` (the SMALL tables): not-ready -> ready, the summary on one screen,
+    the report's first screens as a person sees them, the PDF, the plan, the history."""
+    from golive.report.snapshot import find_chromium, off_screen, screenshots
+
     monkeypatch.chdir(tmp_path)
     store = f"sqlite:///{tmp_path / 'h.db'}"
-    r = CliRunner().invoke(CLI, ["demo", "--products", str(SMALL["products"]), "--reviews",
-                                 str(SMALL["reviews"]), "--store", store, "--plan-out",
-                                 "plan.md"], catch_exceptions=False)
+    chromium = find_chromium() is not None
+    r = CliRunner().invoke(CLI, ["demo", "--quick", "--store", store, "--plan-out", "plan.md",
+                                 *(["--pdf", "report.pdf"] if chromium else [])],
+                           catch_exceptions=False)
     assert r.exit_code == 0, r.output
     assert "Baseline: the shop with every flaw on" in r.output
-    assert "compare run 1 → run 2" in r.output
-    assert "verdict not-ready → ready" in r.output
-    html = (tmp_path / "golive-report.html").read_text()
+    # the end summary: the verdicts, one line per improved check, what still fails
+    summary = r.output[r.output.index("baseline → tuned"):]
+    assert "Verdict: NOT-READY → READY" in summary
+    assert "✓ http.compression       fail → pass     compressed 0 % → 100 %" in summary
+    assert "Still failing in tuned: no check." in summary
+    assert len(summary.splitlines()) <= 40, summary
+    html_path = tmp_path / "golive-report.html"
+    html = html_path.read_text()
     assert "Baseline" in html and "Tuned" in html and "What changed" in html
     assert "<svg" in html
+    if chromium:
+        # the screenshots the demo kept: the first screen of each part at 1280x900
+        kept = tmp_path / "golive-report-files" / "screenshots"
+        for name in ("comparison", "baseline", "tuned"):
+            assert _png_size(kept / f"{name}.png") == (1280, 900)
+        # and what is on them: the verdict, the plan progress and the top failures
+        shots = screenshots(html_path, tmp_path / "check", {
+            "comparison": "compare", "baseline": "run-1", "tuned": "run-2"})
+        for name, (_, boxes) in shots.items():
+            assert off_screen(boxes) == [], (name, boxes)
+            assert all(b is not None and b.top < 900 for b in boxes.values())
+        assert 2 <= int(re.search(r"report.pdf \((\d+) A4 pages\)", r.output)[1]) <= 16
+        assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
     assert "| Total Subtasks | 98 |" in (tmp_path / "plan.md").read_text()
     hist = json.loads(CliRunner().invoke(CLI, ["history", "--json", "--store", store]).output)
     assert [(h["label"], h["verdict"]) for h in hist] == [

@@ -53,7 +53,8 @@ def _font_url(src: str, sheet: str) -> str | None:
 class AssetAudit(Check):
     id = "frontend.assets"
     title = "Assets: compression, caching, images, fonts, render-blocking, service worker"
-    better = (lower("image_issues", "font_issues", "image_waste_bytes", "transfer_bytes",
+    better = (lower("render_blocking_count", "uncompressed_count", "uncached_count",
+                    "image_issues", "font_issues", "image_waste_bytes", "transfer_bytes",
                     "requests", "issues", "failed_resources") | higher("service_worker"))
     fix = ("Fix each finding: compress text assets (br or gzip), fingerprint static files and "
            "cache them for a year, serve WebP/AVIF at displayed size, font-display: swap, defer "

@@ -69,7 +69,8 @@ class LoadLatency(Check):
                     if ctx.config.database.url else None)
         with observer or contextlib.nullcontext(), CpuSampler() as cpu:
             raw = run_locust(opts, ctx.target, progress=lambda p: ctx.progress(
-                f"load: {p['users']:.0f} users, {p['rps']:.0f} rps"), auth=auth)
+                f"load: {min(p['elapsed_s'], p['total_s']):.0f} of {p['total_s']:.0f} s, "
+                f"{p['users']:.0f} users, {p['rps']:.0f} rps"), auth=auth)
         raw.cpu_samples = cpu.samples
         raw.target_local = is_loopback(urlsplit(ctx.target).hostname or "")
         if raw.start is None:

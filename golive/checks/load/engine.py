@@ -120,7 +120,9 @@ def run_locust(opts: LoadOptions, target: str, *,
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     offsets: dict[Path, int] = {}
-    deadline = time.monotonic() + budget
+    began = time.monotonic()
+    schedule = (opts.ramp_s or 0) + opts.hold_s + opts.down_s
+    deadline = began + budget
     try:
         while proc.poll() is None:
             if time.monotonic() > deadline:
@@ -131,7 +133,8 @@ def run_locust(opts: LoadOptions, target: str, *,
             new = _read_new(folder, offsets)
             raw.lines += new
             if progress is not None and new:
-                progress(_progress(new))
+                progress({**_progress(new), "elapsed_s": time.monotonic() - began,
+                          "total_s": schedule})
     except KeyboardInterrupt:
         raw.interrupted = True
         os.killpg(proc.pid, signal.SIGTERM)
