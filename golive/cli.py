@@ -153,6 +153,8 @@ def plan_render(run: str, out_file: str | None, config_path: str | None,
               help="The target's PostgreSQL (default: [database] url), for the database area.")
 @click.option("--allow-destructive", is_flag=True,
               help="Run checks that kill processes or switch traffic (drill targets only).")
+@click.option("--upload", "upload", metavar="URL",
+              help="Upload the run to a golive server (token in GOLIVE_TOKEN).")
 @project_option
 @store_option
 def audit(target: str | None, config_path: str | None, plan_path: str | None, only: str,
@@ -160,7 +162,8 @@ def audit(target: str | None, config_path: str | None, plan_path: str | None, on
           pdf_out: str | None, junit_out: str | None, plan_out: str | None,
           strict: bool | None, label: str,
           baseline: str | None, fail_on_regression: bool, db_url: str | None,
-          allow_destructive: bool, project: str | None, store_url: str | None) -> None:
+          allow_destructive: bool, upload: str | None, project: str | None,
+          store_url: str | None) -> None:
     """Measure the target, decide every check and plan item, store the run, gate CI."""
     from golive.command import baseline_for
     from golive.session import AuditRequest
@@ -181,7 +184,7 @@ def audit(target: str | None, config_path: str | None, plan_path: str | None, on
         only=tuple(a for a in only.split(",") if a), profile=profile, strict=strict,
         label=label, baseline=base, project=project, allow_destructive=allow_destructive),
         json_out=json_out, html_out=html_out, junit_out=junit_out, plan_out=plan_out,
-        pdf_out=pdf_out)
+        pdf_out=pdf_out, upload=upload)
 
 
 # --- drill -------------------------------------------------------------------------------
@@ -362,6 +365,9 @@ def list_checks() -> None:
               help="Also write the Phase 5 plan updated from the tuned run.")
 @click.option("--quick", is_flag=True,
               help="Smaller tables and a shorter load test: the same flaws, about a minute.")
+@click.option("--server", "serve_port", default=None, type=click.IntRange(1, 65535),
+              metavar="PORT", help="Then serve the dashboard on the demo's history on PORT "
+              "(golive server; Ctrl-C stops it).")
 @click.option("--products", default=None, type=int,
               help="Products in the shop [default: 20000; 2000 with --quick].")
 @click.option("--reviews", default=None, type=int,
@@ -369,7 +375,7 @@ def list_checks() -> None:
 @store_option
 @click.pass_context
 def demo(ctx: click.Context, html_out: str, pdf_out: str | None, plan_out: str | None,
-         quick: bool, products: int | None, reviews: int | None,
+         quick: bool, serve_port: int | None, products: int | None, reviews: int | None,
          store_url: str | None) -> None:
     """Audit the bundled shop twice (all flaws, then tuned) and show what improved."""
     if ctx.invoked_subcommand is not None:
@@ -384,9 +390,17 @@ def demo(ctx: click.Context, html_out: str, pdf_out: str | None, plan_out: str |
         needs_browser("--pdf")
     config = Config()
     store = open_store(config, store_url)
-    run_demo(console(), console(stderr=True), store=store, html_out=html_out,
-             plan_out=plan_out, pdf_out=pdf_out, quick=quick, products=products,
-             reviews=reviews)
+    before, after = run_demo(console(), console(stderr=True), store=store, html_out=html_out,
+                             plan_out=plan_out, pdf_out=pdf_out, quick=quick,
+                             products=products, reviews=reviews)
+    if serve_port is not None:
+        from golive.server.serve import serve
+        from golive.server.settings import ServerSettings
+
+        click.echo(f"the dashboard of these runs: http://127.0.0.1:{serve_port}/p/"
+                   f"{after.project} (comparison: /compare/{before.id}/{after.id}; Ctrl-C "
+                   "stops it)")
+        serve(ServerSettings(store=store.url), host="127.0.0.1", port=serve_port)
 
 
 @demo.command("serve")

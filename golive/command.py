@@ -101,8 +101,9 @@ def baseline_for(store: Store, config: Config, ref: str | None,
 def run_and_report(request: AuditRequest, *, json_out: str | None = None,
                    html_out: str | None = None, junit_out: str | None = None,
                    plan_out: str | None = None, pdf_out: str | None = None,
-                   title: str = "") -> None:
-    """Run the session, print the run, write the reports, exit with the run's code."""
+                   upload: str | None = None, title: str = "") -> None:
+    """Run the session, print the run, write the reports, upload the run to a golive server
+    (``upload``: its URL; the token from GOLIVE_TOKEN), exit with the run's code."""
     from golive.report import print_run
     from golive.report.output import write_outputs
     from golive.report.progress import progress_events
@@ -113,6 +114,13 @@ def run_and_report(request: AuditRequest, *, json_out: str | None = None,
         writable(path, option)
     if pdf_out:
         needs_browser("--pdf")
+    token = ""
+    if upload:
+        from golive.safety import check_target
+        from golive.server.commands import token_from_env
+
+        token = token_from_env()  # before any work: a missing token is said at once
+        check_target(upload, request.config.target.allow_targets)
     with progress_events(console(stderr=True)) as events:
         outcome = run_session(replace(request, events=events))
     run = request.store.get_run(outcome.run_id)
@@ -120,7 +128,24 @@ def run_and_report(request: AuditRequest, *, json_out: str | None = None,
     write_outputs(run, outcome, request.plan, exit_code=outcome.exit_code, json_out=json_out,
                   html_out=html_out, junit_out=junit_out, plan_out=plan_out, pdf_out=pdf_out,
                   echo=click.echo, store=request.store)
+    if upload:
+        _upload(run, outcome.exit_code, upload, token, request)
     sys.exit(outcome.exit_code)
+
+
+def _upload(run: RunRecord, exit_code: int, server: str, token: str,
+            request: AuditRequest) -> None:
+    from golive.report.json_report import report_json
+    from golive.server.client import UploadFailed, upload_report
+
+    try:
+        answer = upload_report(report_json(run, exit_code=exit_code).encode(), server,
+                               run.project, token,
+                               allow_targets=request.config.target.allow_targets)
+    except UploadFailed as err:
+        raise UploadFailed(f"{err}; run {run.id} is kept here: 'golive show {run.id} --json "
+                           f"> r.json' and 'golive upload r.json' send it later") from None
+    click.echo(f"uploaded run {run.id} to {server.rstrip('/')}{answer['url']}")
 
 
 def needs_browser(option: str) -> None:

@@ -27,7 +27,8 @@ __all__ = ["DEFAULT_PLUGINS", "PluginInfo", "all_checks", "config_tables", "hook
 
 #: modules that ship with golive and register like any plugin
 DEFAULT_PLUGINS = ("golive.checks.http", "golive.checks.frontend", "golive.checks.security",
-                   "golive.checks.database", "golive.checks.load", "golive.checks.drills")
+                   "golive.checks.database", "golive.checks.load", "golive.checks.drills",
+                   "golive.server.commands")
 
 
 def _under_tests() -> bool:

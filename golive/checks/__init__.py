@@ -68,6 +68,8 @@ class Check:
     safety: ClassVar[Safety] = "read"
     #: which way each metric is better; a metric not named here is shown, never judged
     better: ClassVar[Mapping[str, Better]] = {}
+    #: the figures a dashboard charts over runs (none declared: its thresholds' metrics)
+    trends: ClassVar[tuple[str, ...]] = ()
     Options: ClassVar[type[BaseModel]] = NoOptions
 
     def __init__(self, options: BaseModel | None = None) -> None:

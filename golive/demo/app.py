@@ -22,16 +22,10 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from golive import __version__
+from golive.asgi import BodyLimit, Compression, ExtraHeaders
 from golive.demo import db
 from golive.demo.assets import StaticFile, build_assets, service_worker
-from golive.demo.middleware import (
-    SECURITY_HEADERS,
-    BodyLimit,
-    Compression,
-    ExtraHeaders,
-    PermissiveCors,
-    ResponseCache,
-)
+from golive.demo.middleware import SECURITY_HEADERS, PermissiveCors, ResponseCache
 
 MAX_PAGE = 100
 INT_MAX = 2_147_483_647  # ids and offsets fit a 32-bit integer column (larger ones: 422, not 500)

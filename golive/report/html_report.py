@@ -32,8 +32,8 @@ from golive.store import RunRecord
 _env = Environment(loader=PackageLoader("golive", "report/templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                    lstrip_blocks=True)
-COLORS = {"pass": "#2e7d32", "fail": "#c62828", "warn": "#b26a00", "inconclusive": "#8e24aa",
-          "skipped": "#757575", "error": "#6a1b9a", "manual": "#0277bd"}
+COLORS = {"pass": "#2e7d32", "fail": "#c62828", "warn": "#8d5400", "inconclusive": "#8e24aa",
+          "skipped": "#616161", "error": "#6a1b9a", "manual": "#0277bd"}
 
 
 def _num(value: object) -> str:
@@ -119,12 +119,21 @@ def _compare_view(comparison: Comparison, titles: dict[int, str]) -> dict[str, A
     }
 
 
+def report_css() -> str:
+    """The report's stylesheet (inline in a report file; a static file on the server)."""
+    return _env.loader.get_source(_env, "report.css")[0]  # type: ignore[union-attr]
+
+
 def render_html(runs: list[tuple[str, RunRecord]], comparison: Comparison | None = None,
-                *, title: str = "golive readiness report", artifacts: Links | None = None) -> str:
+                *, title: str = "golive readiness report", artifacts: Links | None = None,
+                stylesheet: str = "", crumbs: list[tuple[str, str]] | None = None) -> str:
     """Render one or more runs (with titles) and an optional comparison of two of them;
-    ``artifacts`` links the files the checks kept (see :mod:`golive.report.artifacts`)."""
+    ``artifacts`` links the files the checks kept (see :mod:`golive.report.artifacts`).
+    ``stylesheet``: a URL to link instead of the inline styles (the server's strict CSP);
+    ``crumbs``: (label, href) links above the title (the server's navigation)."""
     titles = {r.id: t for t, r in runs}
     return _env.get_template("report.html.j2").render(
+        stylesheet=stylesheet, crumbs=crumbs or [],
         title=title, views=[_run_view(r, t, artifacts or {}) for t, r in runs],
         compare=_compare_view(comparison, titles) if comparison is not None else None,
         categories=CATEGORIES,

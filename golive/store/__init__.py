@@ -326,9 +326,11 @@ class Store:
         if rows:
             conn.execute(plan_items_t.insert(), rows)
 
-    def import_run(self, record: RunRecord, *, project: str | None = None) -> int:
+    def import_run(self, record: RunRecord, *, project: str | None = None,
+                   kind: str = "import") -> int:
         """Store a run read from a JSON report (another machine's audit) as a new run of kind
-        ``import``; every field of the report is kept, the original run id in the label."""
+        ``kind`` (``import``; an upload to the server keeps the report's own kind); every
+        field of the report is kept."""
         project = project or record.project or "default"
         with self.engine.begin() as conn:
             self._ensure_project(conn, project)
@@ -338,7 +340,7 @@ class Store:
                 git_commit=record.git_commit, git_branch=record.git_branch,
                 golive_version=record.golive_version, status=record.status,
                 verdict=record.verdict, reason=record.reason, plan_path=record.plan_path,
-                project=project, kind="import", exit_code=record.exit_code,
+                project=project, kind=kind, exit_code=record.exit_code,
                 plan_text=record.plan_text, stale_signoffs=_jsonable(record.stale_signoffs),
             ).returning(runs_t.c.id)).one()
             run_id = int(row[0])

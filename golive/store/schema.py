@@ -116,3 +116,16 @@ artifacts = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.UniqueConstraint("run_id", "check_id", "name"),
 )
+
+#: the server's API tokens: ``glv_<id>_<secret>``; only a digest of the secret is kept
+tokens = sa.Table(
+    "tokens", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # upload | admin
+    sa.Column("project", sa.String(200)),  # an upload token's project (None: admin)
+    sa.Column("digest", sa.String(128), nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),
+)

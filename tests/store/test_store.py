@@ -71,9 +71,9 @@ def test_migrations_are_idempotent_and_recorded(store: Store) -> None:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         tables = set(sa.inspect(conn).get_table_names())
     again.close()
-    assert version == "0004"
+    assert version == "0005"
     assert {"runs", "results", "signoffs", "baselines", "artifacts", "projects", "metrics",
-            "plan_items", "alembic_version"} <= tables
+            "plan_items", "tokens", "alembic_version"} <= tables
 
 
 def test_git_commit_and_branch_are_recorded(tmp_path: Path, sqlite_store: Store) -> None:

@@ -124,7 +124,7 @@ def _store_at_0003(path: Path) -> str:
 
 def test_reading_commands_never_migrate_and_say_so(tmp_path: Path) -> None:
     url = _store_at_0003(tmp_path / "old.db")
-    with pytest.raises(StoreError, match=r"at schema 0003, this golive needs 0004: run "
+    with pytest.raises(StoreError, match=r"at schema 0003, this golive needs 0005: run "
                                          r"'golive db upgrade'"):
         Store(url, migrate=False)
     runner = CliRunner()
@@ -133,9 +133,9 @@ def test_reading_commands_never_migrate_and_say_so(tmp_path: Path) -> None:
         assert r.exit_code == 2 and "golive db upgrade" in r.stderr, args
     assert Store(url, migrate=False, check=False).revision() == "0003"  # untouched
     status = runner.invoke(build_cli(), ["db", "status", "--store", url])
-    assert status.exit_code == 3 and "schema 0003 (this golive needs 0004)" in status.output
+    assert status.exit_code == 3 and "schema 0003 (this golive needs 0005)" in status.output
     up = runner.invoke(build_cli(), ["db", "upgrade", "--store", url])
-    assert up.exit_code == 0 and "schema 0003 -> 0004" in up.output
+    assert up.exit_code == 0 and "schema 0003 -> 0005" in up.output
     store = Store(url, migrate=False)
     (old,) = store.list_runs()
     run = store.get_run(old.id)
@@ -143,7 +143,7 @@ def test_reading_commands_never_migrate_and_say_so(tmp_path: Path) -> None:
     assert (run.project, run.kind) == ("default", "audit")
     assert store.signoffs()[0].task == "checklist:Operations"
     again = runner.invoke(build_cli(), ["db", "upgrade", "--store", url])
-    assert "already at schema 0004" in again.output
+    assert "already at schema 0005" in again.output
 
 
 def test_golive_import_cli(tmp_path: Path, sqlite_store: Store) -> None:

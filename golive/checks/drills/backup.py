@@ -93,6 +93,7 @@ class BackupDrill(Check):
     fix = ("Make the backup restorable: every table must come back with the same rows; keep "
            "the restore time within your RTO.")
     slo = ("differing_tables == 0", "differing_rows == 0")
+    trends = ("rto_s", "differing_rows")
     better = lower("differing_tables", "differing_rows", "dump_s", "restore_s", "rto_s")
     profiles = frozenset()  # a drill runs when named: 'golive drill backup'
     requires = ("database.indexes",)  # its advice, when --prove-indexes asks for it

@@ -88,7 +88,10 @@ async () => {
       sw.caches[name] = keys.slice(0, 50).map(k => k.url);
     }
   }
-  const links = [...document.querySelectorAll('a[href]')].map(a => a.href);
+  // an <a> inside an SVG has an SVGAnimatedString href: resolve the attribute instead
+  const links = [...document.querySelectorAll('a[href]')].map(a => {
+    try { return new URL(a.getAttribute('href'), document.baseURI).href; } catch (e) { return ''; }
+  }).filter(h => h);
   return {images, faces, preloads, entries, sw, links, viewport_height: vh,
           document: nav ? {transfer: nav.transferSize, decoded: nav.decodedBodySize,
                            encoded: nav.encodedBodySize, start: nav.startTime,
@@ -466,6 +469,8 @@ class Browser:
         origin = urlsplit(profile.url)
         seen: list[str] = []
         for link in facts.get("links", []):
+            if not isinstance(link, str):
+                continue
             parts = urlsplit(link)
             if (parts.scheme, parts.netloc) == (origin.scheme, origin.netloc):
                 clean = parts.path + (f"?{parts.query}" if parts.query else "")

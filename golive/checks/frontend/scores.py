@@ -48,6 +48,8 @@ class LighthouseScores(Check):
     fix = ("Open the kept Lighthouse report of the page and fix its failing audits, largest "
            "weight first.")
     slo = ("min_score >= 85",)
+    trends = ("performance_score", "accessibility_score", "best_practices_score",
+              "seo_score")
     better = (higher("performance_score", "accessibility_score", "best_practices_score",
                      "seo_score", "min_score", "mean_performance_score",
                      *(f"{ff}_{k}" for ff in ("mobile", "desktop")

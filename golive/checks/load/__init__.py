@@ -47,6 +47,7 @@ class LoadLatency(Check):
     fix = ("Profile the slow endpoints (database queries, N+1, missing indexes, slow calls "
            "without timeout or cache) and re-run.")
     slo = ("p(95) < 500ms", "p(99) < 1000ms", "error_rate < 1%")
+    trends = ("p95_ms", "p99_ms", "error_rate_pct", "rps")
     # not generator_cpu_pct: the generator's own CPU says nothing of the target
     better = (lower("p50_ms", "p90_ms", "p95_ms", "p99_ms", "p99.9_ms", "max_ms", "mean_ms",
                     "error_rate_pct", "errors", "unanswered", "longest_stall_ms")

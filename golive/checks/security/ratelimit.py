@@ -176,6 +176,13 @@ class RateLimit(Check):
                     "429 without Retry-After or RateLimit headers", Severity.LOW, location=where,
                     detail="clients cannot tell when to retry",
                     fix="Send Retry-After (and RateLimit-Limit/Remaining/Reset) with 429."))
+            if row.get("beyond_bound_s"):
+                findings.append(Finding(
+                    "Recovery after the rate-limit window not confirmed", Severity.INFO,
+                    location=where,
+                    detail=(f"Retry-After asks for {row['beyond_bound_s']:g} s, beyond the "
+                            f"{opts.max_wait_s:g} s this check waits"),
+                    fix="raise max_wait_s to confirm that requests are served again"))
             if row["recovered"] is False:
                 findings.append(Finding(
                     "No recovery after the rate-limit window", Severity.MEDIUM, location=where,
@@ -241,6 +248,10 @@ class RateLimit(Check):
             wait = float(row["retry_after"]) if row["retry_after"] else 1.0
         except ValueError:
             wait = 1.0
+        if wait > opts.max_wait_s:  # told to wait longer than the bound: not tried, said
+            row["recovered"] = None
+            row["beyond_bound_s"] = wait
+            return row
         deadline = time.monotonic() + opts.max_wait_s
         time.sleep(min(wait + 0.2, opts.max_wait_s))
         waited = start_wait = time.monotonic()

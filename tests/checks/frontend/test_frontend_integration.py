@@ -361,3 +361,31 @@ def test_a_page_whose_resources_all_load_has_no_such_finding() -> None:
     by = {row["label"]: row for row in rows}
     assert by["/site.css"]["flags"] == ["render-blocking"]
     assert by["/site.css"]["start"] >= by["/"]["first_byte"]  # asked for once the HTML came
+
+
+@needs_browser
+def test_a_page_with_links_inside_svg_is_measured() -> None:
+    """Found when golive audited its own server: an <a> inside an SVG (a chart's point) has
+    an SVGAnimatedString href, which broke the browser pass ('unhashable type: dict')."""
+    from tests.targets import serve_handler
+
+    page = (b"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>t</title>"
+            b"</head><body><h1>Trend</h1><svg width='20' height='20'><a href='/runs/7'>"
+            b"<circle cx='10' cy='10' r='5'/></a></svg><a href='/p/shop'>shop</a></body></html>")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serve_handler(Handler) as url:
+        r = run_one("frontend.vitals", url)
+    assert r.status is Status.PASS, (r.reason, r.summary)
+    assert "did not load" not in r.summary
+    assert set(r.evidence["crawled"]) == {"/runs/7", "/p/shop"}

@@ -383,6 +383,23 @@ def test_an_admin_login_with_default_credentials_is_critical() -> None:
     assert len(attempts) == 4 and strong.status is Status.PASS
 
 
+def test_a_window_longer_than_the_wait_is_not_called_no_recovery() -> None:
+    """Found when golive audited its own server (a minute's window, Retry-After 60): the
+    check waited its 15 s bound and reported "No recovery", a false medium finding."""
+    from tests.login_service import app
+    from tests.targets import serve_asgi
+
+    with serve_asgi(app(limit=5, window_s=60.0)) as url:
+        r = run_one("security.rate_limit", url, options={"max_wait_s": 2})
+    (burst,) = r.evidence["bursts"]
+    assert burst["first_429"] == 6 and burst["recovered"] is None
+    assert burst["beyond_bound_s"] >= 50
+    assert r.status is Status.PASS, (r.reason, r.findings)
+    (note,) = r.findings
+    assert note.severity is Severity.INFO and "not confirmed" in note.title
+    assert "raise max_wait_s" in note.fix
+
+
 def test_password_recovery_is_compared_only_when_writes_are_allowed() -> None:
     from tests.login_service import app
     from tests.targets import serve_asgi
