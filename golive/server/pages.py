@@ -20,7 +20,7 @@ from golive.server.api import check_project, get_run, projects_data, run_id_para
 from golive.server.app import etagged, json_response, page, server
 from golive.server.charts import trend
 from golive.store import RunRecord
-from golive.store.browse import MAX_PAGE, branches, latest_on_branch, plan_board, series
+from golive.store.browse import MAX_PAGE, branches, latest_on_branch, plan_board, series_many
 
 #: a page's JSON twin is registered before the page (decorators apply bottom-up), so that
 #: "/runs/5.json" is not read as the run "5.json"
@@ -93,11 +93,12 @@ def _trends(request: Request, project: str, runs: list[RunRecord], branch: str |
     if not runs:
         return [], []
     latest = get_run(request, runs[0].id)
+    pairs = _trend_metrics(latest)
+    found = s.cache.get(f"series:{project}:{pairs}:{branch}",
+                        lambda: series_many(s.store, project, pairs, branch=branch))
     charts, data = [], []
-    for check, metric in _trend_metrics(latest):
-        points = s.cache.get(f"series:{project}:{check}:{metric}:overall:{branch}:50",
-                             lambda c=check, m=metric: series(  # type: ignore[misc]
-                                 s.store, project, check=c, metric=m, branch=branch))
+    for check, metric in pairs:
+        points = found.get((check, metric), [])
         charts.append({"check": check, "metric": metric, "label": metric_label(metric),
                        "chart": trend(points, metric)})
         data.append({"check": check, "metric": metric,

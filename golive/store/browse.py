@@ -60,28 +60,27 @@ def plan_counts(store: Store, run_ids: list[int]) -> dict[int, dict[str, int]]:
 
 
 def project_summaries(store: Store, spark: int = 20) -> list[ProjectSummary]:
+    """Every project with its run count, latest run, plan counts and last ``spark`` verdicts:
+    four queries whatever the number of projects (the last runs by a window function)."""
+    ranked = sa.select(runs_t, sa.func.row_number().over(
+        partition_by=runs_t.c.project, order_by=runs_t.c.id.desc()).label("recent")).subquery()
     with store.engine.connect() as conn:
         names = [r[0] for r in conn.execute(
             sa.select(projects_t.c.name).order_by(projects_t.c.name).limit(MAX_PAGE))]
         counts: dict[str, int] = dict(conn.execute(sa.select(runs_t.c.project, sa.func.count())
                                                    .group_by(runs_t.c.project)).all())
-        recent: dict[str, list[tuple[int, str | None]]] = {}
-        latest_rows: dict[str, sa.RowMapping] = {}
-        for name in names:
-            rows = conn.execute(sa.select(runs_t).where(runs_t.c.project == name)
-                                .order_by(runs_t.c.id.desc()).limit(spark)).mappings().all()
-            recent[name] = [(int(r["id"]), r["verdict"]) for r in reversed(rows)]
-            if rows:
-                latest_rows[name] = rows[0]
-    plans = plan_counts(store, [int(r["id"]) for r in latest_rows.values()])
-    out = []
-    for name in names:
-        row = latest_rows.get(name)
-        latest = store._record(dict(row)) if row is not None else None
-        out.append(ProjectSummary(name, int(counts.get(name, 0)), latest,
-                                  plans.get(latest.id, {}) if latest else {},
-                                  recent.get(name, [])))
-    return out
+        rows = conn.execute(sa.select(ranked).where(ranked.c.recent <= spark,
+                                                    ranked.c.project.in_(names))
+                            .order_by(ranked.c.project, ranked.c.id)).mappings().all()
+    recent: dict[str, list[sa.RowMapping]] = {}
+    for row in rows:
+        recent.setdefault(str(row["project"]), []).append(row)
+    latest = {name: store._record(dict(found[-1])) for name, found in recent.items()}
+    plans = plan_counts(store, [r.id for r in latest.values()])
+    return [ProjectSummary(name, int(counts.get(name, 0)), latest.get(name),
+                           plans.get(latest[name].id, {}) if name in latest else {},
+                           [(int(r["id"]), r["verdict"]) for r in recent.get(name, [])])
+            for name in names]
 
 
 def project_runs(store: Store, project: str, *, branch: str | None = None,
@@ -127,17 +126,37 @@ class Point:
 def series(store: Store, project: str, *, check: str, metric: str, scope: str = "overall",
            branch: str | None = None, limit: int = 50) -> list[Point]:
     """One figure over the project's last ``limit`` runs that measured it, oldest first."""
-    query = (sa.select(metrics_t.c.run_id, runs_t.c.started_at, metrics_t.c.value,
-                       runs_t.c.git_branch)
-             .join(runs_t, runs_t.c.id == metrics_t.c.run_id)
-             .where(metrics_t.c.check_id == check, metrics_t.c.name == metric,
-                    metrics_t.c.scope == scope, runs_t.c.project == project))
+    return series_many(store, project, [(check, metric)], scope=scope, branch=branch,
+                       limit=limit).get((check, metric), [])
+
+
+def series_many(store: Store, project: str, pairs: list[tuple[str, str]], *,
+                scope: str = "overall", branch: str | None = None, limit: int = 50
+                ) -> dict[tuple[str, str], list[Point]]:
+    """Several figures (check, metric) over the project's runs in one query: each its last
+    ``limit`` points, oldest first."""
+    if not pairs:
+        return {}
+    limit = max(1, min(limit, MAX_PAGE))
+    where = [metrics_t.c.scope == scope, runs_t.c.project == project,
+             sa.or_(*(sa.and_(metrics_t.c.check_id == c, metrics_t.c.name == m)
+                      for c, m in pairs))]
     if branch:
-        query = query.where(runs_t.c.git_branch == branch)
+        where.append(runs_t.c.git_branch == branch)
+    ranked = (sa.select(metrics_t.c.check_id, metrics_t.c.name, metrics_t.c.run_id,
+                        runs_t.c.started_at, metrics_t.c.value, runs_t.c.git_branch,
+                        sa.func.row_number().over(
+                            partition_by=(metrics_t.c.check_id, metrics_t.c.name),
+                            order_by=metrics_t.c.run_id.desc()).label("recent"))
+              .join(runs_t, runs_t.c.id == metrics_t.c.run_id).where(*where).subquery())
     with store.engine.connect() as conn:
-        rows = conn.execute(query.order_by(metrics_t.c.run_id.desc())
-                            .limit(max(1, min(limit, MAX_PAGE)))).all()
-    return [Point(int(r[0]), _aware(r[1]) or r[1], float(r[2]), r[3]) for r in reversed(rows)]
+        rows = conn.execute(sa.select(ranked).where(ranked.c.recent <= limit)
+                            .order_by(ranked.c.run_id)).all()
+    out: dict[tuple[str, str], list[Point]] = {}
+    for check, name, run_id, started, value, run_branch, _ in rows:
+        out.setdefault((str(check), str(name)), []).append(
+            Point(int(run_id), _aware(started) or started, float(value), run_branch))
+    return out
 
 
 def measured(store: Store, project: str) -> list[tuple[str, str]]:

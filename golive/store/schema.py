@@ -85,7 +85,7 @@ baselines = sa.Table(
     "baselines", metadata,
     sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"),
-              nullable=False),
+              nullable=False, index=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -107,8 +107,9 @@ signoffs = sa.Table(
 artifacts = sa.Table(
     "artifacts", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # the unique (run_id, check_id, name) index serves lookups by run (0005 dropped a copy)
     sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"),
-              nullable=False, index=True),
+              nullable=False),
     sa.Column("check_id", sa.String(200), nullable=False),
     sa.Column("name", sa.String(300), nullable=False),
     sa.Column("media_type", sa.String(200), nullable=False),

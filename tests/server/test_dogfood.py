@@ -9,7 +9,6 @@ import pytest
 
 from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.security.settings import SecurityConfig
-from golive.checks.frontend.tools import find_tools
 from golive.config import Config, TargetConfig
 from golive.results import Status
 from golive.server.app import create_app
@@ -64,3 +63,48 @@ def test_golive_finds_its_own_server_ready(seeded: Store, tmp_path: Path) -> Non
     assert {c for c, r in by.items() if r.status is Status.SKIPPED} <= {
         "http.tls", "security.tls", "security.jwt", "security.enumeration",
         "security.dependencies", "security.sast", "security.secrets"}
+
+
+@pytest.mark.postgres
+def test_the_servers_postgresql_has_no_n_plus_one_and_no_missing_index(tmp_path: Path) -> None:
+    """The database area against the server's own PostgreSQL store, under its pages."""
+    from golive.config import CheckSettings, DatabaseConfig
+    from golive.pgcluster import ClusterUnavailable, extension_available, temporary_cluster
+
+    try:
+        cluster_cm = temporary_cluster()
+        cluster = cluster_cm.__enter__()
+    except ClusterUnavailable as err:
+        pytest.skip(f"no throwaway PostgreSQL cluster: {err}")
+    try:
+        extensions = ["pg_stat_statements"] + (
+            ["hypopg"] if extension_available("hypopg", cluster.bindir) else [])
+        db = cluster.create_database("golive", extensions)
+        store = Store(db)
+        for n in range(1, 121):
+            project = ("shop", "blog", "search")[n % 3]
+            store.import_run(make_run(n, project=project, branch=("main", "feature")[n % 2],
+                                      p95=80 + (n * 37) % 700), project=project, kind="audit")
+        with running(create_app(ServerSettings(store="unused", cache_ttl_s=0),
+                                store=store)) as url:
+            pages = ["/", "/p/shop", "/runs/3", "/p/shop/plan", "/compare/3/6",
+                     "/api/v1/projects/shop/runs", "/api/v1/projects/shop/metrics?"
+                     "check=load.latency&metric=p95_ms"]
+            config = Config(target=TargetConfig(url=url, health_path="/healthz"),
+                            database=DatabaseConfig(url=db), checks={
+                                "database.n_plus_one": CheckSettings(endpoints=pages)})
+            history = Store(f"sqlite:///{tmp_path / 'audit.db'}")
+            outcome = run_session(AuditRequest(target=url, config=config, store=history,
+                                               only=("database",)))
+        store.close()
+    finally:
+        cluster_cm.__exit__(None, None, None)
+    by = {r.check: r for r in outcome.results}
+    for r in outcome.results:
+        print(f"{r.check:24} {r.status:12} {r.key_figure} {r.reason or r.summary}"[:220])
+        for f in [x for x in r.findings if x.severity != "info"][:6] + r.findings[:2]:
+            print(f"    [{f.severity}] {f.title} {f.location} {f.detail[:120]}")
+    print(by["database.n_plus_one"].evidence.get("endpoints"))
+    assert by["database.n_plus_one"].status is Status.PASS
+    assert by["database.indexes"].status in (Status.PASS, Status.SKIPPED)
+    assert by["database.schema"].status is Status.PASS, by["database.schema"].findings

@@ -99,13 +99,25 @@ def fit(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
     return a, b, max(abs(y - (a * x + b)) for x, y in zip(xs, ys, strict=True))
 
 
+#: statements that are not the application's queries: a transaction opened and closed per
+#: unit of work, session settings. A request that opens five transactions runs BEGIN five
+#: times: that is not an N+1 (found when golive audited its own server)
+CONTROL = re.compile(r"^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|"
+                     r"RELEASE|SET|RESET|SHOW|DISCARD|DEALLOCATE|LISTEN|UNLISTEN)\b",
+                     re.IGNORECASE)
+
+
+def is_control(query: str) -> bool:
+    return bool(CONTROL.match(query))
+
+
 def classify_list(samples: list[Sample], min_repeats: int) -> Classified:
     """N+1: a whole number >= 1 of calls per item (>= min_repeats calls on the largest page)
     next to a statement run once per request. Repeated: the same statement a fixed number
     (>= min_repeats) of times per request."""
     out = Classified()
     xs = [float(s.items or 0) for s in samples]
-    keys = {k for s in samples for k in s.statements}
+    keys = {k for s in samples for k, stat in s.statements.items() if not is_control(stat.query)}
     for key in keys:
         calls = [s.statements[key].calls if key in s.statements else 0 for s in samples]
         stat = next(s.statements[key] for s in samples if key in s.statements)
@@ -134,6 +146,8 @@ def classify_single(sample: Sample, min_repeats: int) -> Classified:
     run once (the source), is an N+1; without a source it is a repeated query."""
     out = Classified()
     for key, stat in sample.statements.items():
+        if is_control(stat.query):
+            continue
         g = Growth(key, stat.query, [stat.calls], 0.0, float(stat.calls), stat.total_ms)
         if stat.calls >= min_repeats:
             out.repeated.append(g)

@@ -58,6 +58,24 @@ def test_one_request_follows_sentrys_rule() -> None:
     assert [g.key[1] for g in alone.repeated] == [2] and alone.n_plus_one == []
 
 
+def test_transactions_opened_per_unit_of_work_are_not_an_n_plus_one() -> None:
+    """Found when golive audited its own server: five `with engine.connect()` blocks in one
+    request ran BEGIN and ROLLBACK five times each, beside queries run once."""
+    stats = {(1, 1): Stat(1, 0.1, 1, "SELECT * FROM runs WHERE project = $1", "app"),
+             (1, 2): Stat(5, 0.01, 0, "BEGIN", "app"),
+             (1, 3): Stat(5, 0.01, 0, "ROLLBACK", "app"),
+             (1, 4): Stat(5, 0.01, 0, "SET statement_timeout = $1", "app")}
+    one = classify_single(Sample("/p/shop", 200, 0, stats, 0.02), 5)
+    assert one.n_plus_one == [] and one.repeated == []
+    grown = [Sample("/x", 200, n, {**stats, (1, 2): Stat(n, 0.01, 0, "begin", "app")}, 0.02)
+             for n in (5, 10, 20)]
+    assert classify_list(grown, 5).n_plus_one == []
+    # a real query repeated per item beside them is still found
+    real = {**stats, (1, 5): Stat(7, 0.7, 7, "SELECT * FROM results WHERE run_id = $1", "app")}
+    assert [g.key[1] for g in classify_single(Sample("/x", 200, 0, real, 0.02), 5)
+            .n_plus_one] == [5]
+
+
 def test_own_statements_and_selects() -> None:
     assert is_own("SELECT ... FROM pg_stat_statements s")
     assert not is_own("SELECT * FROM orders")

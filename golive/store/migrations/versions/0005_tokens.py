@@ -1,4 +1,6 @@
-"""the server's API tokens (per-project upload tokens, admin tokens), stored hashed
+"""the server's API tokens (per-project upload tokens, admin tokens), stored hashed; the
+index the baselines' foreign key lacked; no second index on artifacts.run_id (the unique
+(run_id, check_id, name) index leads with it): both found by golive's own database area
 
 Revision ID: 0005
 Revises: 0004
@@ -28,7 +30,11 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.DateTime(timezone=True)),
         sa.Column("last_used_at", sa.DateTime(timezone=True)),
     )
+    op.create_index("ix_baselines_run_id", "baselines", ["run_id"])
+    op.drop_index("ix_artifacts_run_id", table_name="artifacts")
 
 
 def downgrade() -> None:
+    op.create_index("ix_artifacts_run_id", "artifacts", ["run_id"])
+    op.drop_index("ix_baselines_run_id", table_name="baselines")
     op.drop_table("tokens")
