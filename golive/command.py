@@ -136,16 +136,19 @@ def run_and_report(request: AuditRequest, *, json_out: str | None = None,
 def _upload(run: RunRecord, exit_code: int, server: str, token: str,
             request: AuditRequest) -> None:
     from golive.report.json_report import report_json
-    from golive.server.client import UploadFailed, upload_report
+    from golive.server.client import UploadFailed, upload_artifacts, upload_report
 
+    allow = request.config.target.allow_targets
     try:
         answer = upload_report(report_json(run, exit_code=exit_code).encode(), server,
-                               run.project, token,
-                               allow_targets=request.config.target.allow_targets)
+                               run.project, token, allow_targets=allow)
+        sent = upload_artifacts(request.store, run.id, server, int(answer["id"]), token,
+                                allow_targets=allow)
     except UploadFailed as err:
         raise UploadFailed(f"{err}; run {run.id} is kept here: 'golive show {run.id} --json "
                            f"> r.json' and 'golive upload r.json' send it later") from None
-    click.echo(f"uploaded run {run.id} to {server.rstrip('/')}{answer['url']}")
+    click.echo(f"uploaded run {run.id} to {server.rstrip('/')}{answer['url']}"
+               + (f" with its {sent} artifact(s)" if sent else ""))
 
 
 def needs_browser(option: str) -> None:

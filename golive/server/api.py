@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException
 from golive.compare import compare_runs
 from golive.exceptions import StoreError
 from golive.report.json_report import report_dict
+from golive.results import Artifact
 from golive.server.app import json_response, server
 from golive.server.upload import InvalidReport, validate_report
 from golive.store import RunRecord, run_from_report
@@ -173,3 +175,26 @@ async def upload(request: Request, project: str) -> Response:
     return JSONResponse({"id": run_id, "project": project, "url": f"/runs/{run_id}"},
                         status_code=201, headers={"Location": f"/runs/{run_id}",
                                                   **verdict.headers()})
+
+
+@router.put("/runs/{run_id}/artifacts/{check}/{name}", responses={
+    401: ERROR, 403: ERROR, 404: ERROR, 413: ERROR, 422: ERROR, 429: ERROR})
+async def upload_artifact(request: Request, check: str, name: str,
+                          run_id: int = run_id_param()) -> Response:
+    """Keep the bytes of an artifact the uploaded run declares (its Lighthouse reports)."""
+    s = server(request)
+    found = await run_in_threadpool(get_run, request, run_id)
+    token = await authorise(request, found.project)
+    verdict = s.limiter.hit(s.settings.upload_rate, "upload", token.id)
+    if not verdict.allowed:
+        raise HTTPException(429, "too many uploads with this token", headers=verdict.headers())
+    body = await read_body(request, s.settings.max_upload_bytes)
+    artifact = Artifact(name, request.headers.get("content-type", "application/octet-stream"),
+                        body)
+    try:
+        replaced = await run_in_threadpool(s.store.add_artifact, run_id, check, artifact)
+    except StoreError as err:
+        raise HTTPException(422, str(err)) from None
+    return JSONResponse({"run": run_id, "check": check, "name": name, "bytes": len(body),
+                         "url": f"/runs/{run_id}/artifacts/{quote(check)}/{quote(name)}"},
+                        status_code=200 if replaced else 201, headers=verdict.headers())

@@ -11,6 +11,7 @@ import httpx
 
 from golive.exceptions import GoliveError
 from golive.safety import check_target, http_client
+from golive.store import Store
 
 
 class UploadFailed(GoliveError):
@@ -43,3 +44,26 @@ def upload_report(body: bytes, server: str, project: str, token: str, *,
                            + hint.get(response.status_code, ""))
     answer: dict[str, Any] = response.json()
     return answer
+
+
+def upload_artifacts(store: Store, local_run: int, server: str, remote_run: int, token: str,
+                     *, allow_targets: Iterable[str] = (), timeout_s: float = 60.0) -> int:
+    """PUT the bytes of every artifact the local run keeps to the uploaded run; how many."""
+    base = server.rstrip("/")
+    check_target(base, allow_targets)
+    sent = 0
+    with http_client(allow_targets, timeout=timeout_s) as client:
+        for check_id, artifact in store.artifacts(local_run, with_data=True):
+            url = (f"{base}/api/v1/runs/{remote_run}/artifacts/{quote(check_id, safe='')}/"
+                   f"{quote(artifact.name, safe='')}")
+            try:
+                response = client.put(url, content=artifact.data, headers={
+                    "Authorization": f"Bearer {token}", "Content-Type": artifact.media_type})
+            except httpx.HTTPError as err:
+                raise UploadFailed(f"upload of {artifact.name} to {base}: "
+                                   f"{type(err).__name__}: {err}") from None
+            if response.status_code not in (200, 201):
+                raise UploadFailed(f"upload of {artifact.name} to {base} refused: "
+                                   f"{response.status_code} {response.text[:200]}")
+            sent += 1
+    return sent

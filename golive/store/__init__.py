@@ -291,6 +291,30 @@ class Store:
         data = gzip.decompress(row.data)
         return Artifact(name, row.media_type, data, len(data))
 
+    def add_artifact(self, run_id: int, check_id: str, artifact: Artifact) -> bool:
+        """Keep the bytes of an artifact the run's result of ``check_id`` declares (a run
+        uploaded as a JSON report lists its artifacts without their bytes); True when it
+        replaced one. Anything the result does not declare, or of another size, is refused."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(results_t.c.data).where(
+                results_t.c.run_id == run_id, results_t.c.check_id == check_id)).first()
+            declared = {a.get("name"): a for a in (row[0].get("artifacts") or [])} if row else {}
+            found = declared.get(artifact.name)
+            if found is None:
+                raise StoreError(f"run {run_id} declares no artifact {artifact.name!r} of "
+                                 f"{check_id}")
+            if int(found.get("bytes", -1)) != len(artifact.data):
+                raise StoreError(f"{artifact.name!r} of run {run_id} is {found.get('bytes')} "
+                                 f"bytes in its report, not {len(artifact.data)}")
+            done = conn.execute(artifacts_t.delete().where(
+                artifacts_t.c.run_id == run_id, artifacts_t.c.check_id == check_id,
+                artifacts_t.c.name == artifact.name))
+            conn.execute(artifacts_t.insert().values(
+                run_id=run_id, check_id=check_id, name=artifact.name,
+                media_type=str(found.get("media_type") or artifact.media_type),
+                size=len(artifact.data), data=gzip.compress(artifact.data, compresslevel=6)))
+        return bool(done.rowcount)
+
     def artifacts(self, run_ref: str | int, *,
                   with_data: bool = False) -> list[tuple[str, Artifact]]:
         """(check id, artifact) for every artifact a run keeps, in one query; the bytes only

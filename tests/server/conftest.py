@@ -10,11 +10,11 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
 
 from golive.report.json_report import report_dict
 from golive.results import Finding, Result, Severity, SLOOutcome, Status
@@ -77,11 +77,14 @@ def settings(tmp_path: Path) -> ServerSettings:
 
 
 @contextlib.contextmanager
-def running(app: FastAPI) -> Iterator[str]:
-    """``app`` served by uvicorn in a thread on a free loopback port; its base URL."""
+def running(app: Any, *, certfile: str | None = None,
+            keyfile: str | None = None) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on a free loopback port (over TLS with a
+    certificate); its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", server_header=False, access_log=False)
+    config = uvicorn.Config(app, log_level="warning", server_header=False, access_log=False,
+                            ssl_certfile=certfile, ssl_keyfile=keyfile)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -91,7 +94,8 @@ def running(app: FastAPI) -> Iterator[str]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        scheme = "https" if certfile else "http"
+        yield f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         thread.join(10)

@@ -108,3 +108,33 @@ def test_the_servers_postgresql_has_no_n_plus_one_and_no_missing_index(tmp_path:
     assert by["database.n_plus_one"].status is Status.PASS
     assert by["database.indexes"].status in (Status.PASS, Status.SKIPPED)
     assert by["database.schema"].status is Status.PASS, by["database.schema"].findings
+
+
+def test_over_tls_the_server_grades_a_plus_and_plain_http_redirects(
+        seeded: Store, tls_files: dict[str, str]) -> None:
+    """HTTPS with a test CA, plain http redirecting to it (as nginx does in deploy/): the
+    Observatory's TLS tests (HSTS, redirection) count now, and the grade is still A+."""
+    from golive.demo.middleware import HttpsRedirect
+
+    app = create_app(ServerSettings(store="unused"), store=seeded)
+    with running(app, certfile=tls_files["cert"], keyfile=tls_files["key"]) as secure, \
+            running(HttpsRedirect(secure)) as plain:
+        config = Config(target=TargetConfig(url=plain, https_url=secure,
+                                            ca_bundle=tls_files["ca"]))
+        outcome = run_session(AuditRequest(
+            target=plain, config=config, store=Store("sqlite://"),
+            only=("http.tls", "security.observatory", "security.tls")))
+        # the pages' own headers, HSTS included, as the https answers carry them
+        headers = run_session(AuditRequest(
+            target=secure, config=Config(target=TargetConfig(
+                url=secure, https_url=secure, ca_bundle=tls_files["ca"])),
+            store=Store("sqlite://"), only=("http.security_headers",)))
+    by = {r.check: r for r in [*outcome.results, *headers.results]}
+    for r in by.values():
+        print(f"{r.check:24} {r.status:12} {r.key_figure} {r.reason or r.summary}"[:220])
+    assert {c: r.status for c, r in by.items()} == dict.fromkeys(by, Status.PASS)
+    assert len(by) == 4
+    grade = by["security.observatory"]
+    assert grade.metrics["observatory_score"] >= 100, grade.summary
+    assert "without the tests that need a TLS endpoint" not in grade.summary
+    assert by["http.tls"].metrics["hsts_max_age_s"] >= 31536000

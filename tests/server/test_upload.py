@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from golive.store import Store
+from golive.results import Artifact, Result, Status
+from golive.store import RunRecord, Store
 from golive.store.tokens import create_token, list_tokens, revoke_token, verify_token
 from tests.server.conftest import make_run, report_bytes
 
@@ -133,3 +135,60 @@ def test_uploads_and_failed_token_checks_are_rate_limited(
     bad = [client.post(UPLOAD, content=b"{}", headers=_auth("glv_bad")).status_code
            for _ in range(4)]
     assert bad == [401, 401, 401, 429]
+
+
+def _with_artifact(run: RunRecord, data: bytes) -> RunRecord:
+    run.results.append(Result(
+        check="frontend.lighthouse", area="frontend", title="Lighthouse", status=Status.PASS,
+        metrics={"min_score": 97.0},
+        artifacts=[Artifact("lighthouse-home.report.html", "text/html", data)]))
+    return run
+
+
+def test_an_uploaded_runs_artifacts_follow_it_declared_and_of_their_size(
+        client: httpx.Client, store: Store, upload_token: str) -> None:
+    page = b"<!doctype html><title>Lighthouse</title><script>1</script>" * 20
+    r = client.post(UPLOAD, content=report_bytes(_with_artifact(make_run(7), page)),
+                    headers=_auth(upload_token))
+    run_id = r.json()["id"]
+    where = f"/api/v1/runs/{run_id}/artifacts/frontend.lighthouse/lighthouse-home.report.html"
+    put = client.put(where, content=page, headers={**_auth(upload_token),
+                                                   "Content-Type": "text/html"})
+    assert put.status_code == 201, put.text
+    assert client.put(where, content=page, headers=_auth(upload_token)).status_code == 200
+    served = client.get(put.json()["url"])
+    assert served.content == page and served.headers["content-type"].startswith("text/html")
+    assert served.headers["content-security-policy"].startswith("sandbox")
+    assert "lighthouse-home.report.html</a>" in client.get(f"/runs/{run_id}").text
+    # only what the report declares, of the size it declares, by the project's token
+    assert client.put(where.replace("home", "other"), content=page,
+                      headers=_auth(upload_token)).status_code == 422
+    short = client.put(where, content=page[:-1], headers=_auth(upload_token))
+    assert short.status_code == 422 and "bytes in its report" in short.json()["error"]
+    blog = create_token(store, "upload", "blog")[1]
+    assert client.put(where, content=page, headers=_auth(blog)).status_code == 403
+    assert client.put(where, content=page).status_code == 401
+    assert client.put(where.replace(f"runs/{run_id}/", "runs/999/"), content=page,
+                      headers=_auth(upload_token)).status_code == 404
+
+
+def test_the_client_sends_a_local_runs_artifacts_after_its_report(
+        client: httpx.Client, tmp_path: Path, upload_token: str) -> None:
+    from golive.report.json_report import report_json
+    from golive.server.client import upload_artifacts, upload_report
+
+    local = Store(f"sqlite:///{tmp_path / 'local.db'}")
+    run_id = local.start_run(target="http://127.0.0.1:1", profile="quick",
+                             golive_version="0", project="shop")
+    data = b"{\"lighthouseVersion\": \"12.2.3\"}"
+    for position, result in enumerate(_with_artifact(make_run(1), data).results):
+        local.add_result(run_id, position, result)
+    local.finish_run(run_id, status="complete", verdict="ready", reason="r", criteria=[])
+    run = local.get_run(run_id)
+    base = str(client.base_url)
+    answer = upload_report(report_json(run).encode(), base, "shop", upload_token)
+    assert upload_artifacts(local, run_id, base, int(answer["id"]), upload_token) == 1
+    got = client.get(f"/runs/{answer['id']}/artifacts/frontend.lighthouse/"
+                     "lighthouse-home.report.html")
+    assert got.content == data
+    local.close()
