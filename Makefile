@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LIGHTHOUSE := 12.2.3
 
-.PHONY: install tools demo docs-screenshots test test-fast lint typecheck check bench bench-load bench-1000 bench-frontend clean
+.PHONY: install tools demo docs-screenshots test test-fast lint typecheck check bench bench-load bench-1000 bench-frontend bench-server clean
 
 install: $(STAMP) tools
 
@@ -86,6 +86,9 @@ bench-load: install
 	$(BIN)/python bench/load_accuracy.py
 
 # the spec's acceptance run: 1000 users, 30 s ramp, 60 s hold against the tuned demo shop
+bench-server: install
+	$(BIN)/python bench/server_load.py
+
 bench-1000: install
 	$(BIN)/python bench/thousand_users.py
 

@@ -56,8 +56,9 @@ def run_summary(r: RunRecord) -> dict[str, Any]:
 
 def projects_data(request: Request) -> dict[str, Any]:
     s = server(request)
-    summaries = s.cache.get("projects", lambda: project_summaries(s.store))
-    return {"projects": [p.to_dict() for p in summaries]}
+    summaries = s.cache.get("projects", lambda: [p.to_dict()
+                                                  for p in project_summaries(s.store)])
+    return {"projects": summaries}
 
 
 @router.get("/projects", responses={422: ERROR})
@@ -97,11 +98,11 @@ def metrics(request: Request, project: str, check: str = Query(..., max_length=2
             limit: int = Query(50, ge=1, le=MAX_PAGE)) -> Response:
     s = server(request)
     key = f"series:{project}:{check}:{metric}:{scope}:{branch}:{limit}"
-    points = s.cache.get(key, lambda: series(s.store, check_project(project), check=check,
-                                             metric=metric, scope=scope, branch=branch,
-                                             limit=limit))
+    points = s.cache.get(key, lambda: [p.to_dict() for p in series(
+        s.store, check_project(project), check=check, metric=metric, scope=scope,
+        branch=branch, limit=limit)])
     return json_response(request, {"project": project, "check": check, "metric": metric,
-                                   "scope": scope, "points": [p.to_dict() for p in points]})
+                                   "scope": scope, "points": points})
 
 
 @router.get("/compare/{a}/{b}", responses=NOT_FOUND)

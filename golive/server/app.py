@@ -26,7 +26,7 @@ from golive.asgi import (
 )
 from golive.report.html_report import report_css
 from golive.server.charts import sparkline
-from golive.server.limiting import Cache, Limiter
+from golive.server.limiting import Cache, Limiter, RedisCache
 from golive.server.observe import Metrics, Observe
 from golive.server.settings import ServerSettings
 from golive.store import Store
@@ -170,8 +170,13 @@ def create_app(settings: ServerSettings | None = None, *, store: Store | None = 
     metrics = Metrics()
     css = (report_css() + "\n" + templates.loader.get_source(  # type: ignore[union-attr]
         templates, "server.css")[0]).encode()
-    state = Server(store, settings, metrics, Cache(settings.cache_ttl_s, metrics),
-                   Limiter(settings.rate_storage), css, hashlib.sha256(css).hexdigest()[:16])
+    cache = (RedisCache(settings.redis_url, settings.cache_ttl_s, metrics)
+             if settings.redis_url else Cache(settings.cache_ttl_s, metrics))
+    # with Redis the limits count there too, for every worker
+    rates = settings.redis_url if settings.redis_url and settings.rate_storage == "memory://" \
+        else settings.rate_storage
+    state = Server(store, settings, metrics, cache, Limiter(rates), css,
+                   hashlib.sha256(css).hexdigest()[:16])
     app = FastAPI(title="golive server", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json",
                   description="Readiness runs per project: upload, browse, compare.")

@@ -35,13 +35,19 @@ def golive_commands(cli: click.Group) -> None:
               type=click.IntRange(1024), help="Largest upload in bytes (larger: 413).")
 @click.option("--rate-storage", default="memory://", show_default=True,
               help="Where rate limits count: memory:// or redis://HOST:PORT (several workers).")
+@click.option("--redis", "redis_url", default="", metavar="URL",
+              help="Redis for the cache and the rate limits of every worker (redis://HOST:PORT).")
 @click.option("--base-branch", default="main", show_default=True)
+@click.option("--cache-ttl", "cache_ttl", default=30.0, show_default=True,
+              type=click.FloatRange(0), help="Seconds the project list and trend queries "
+              "are cached per process (0: no cache).")
 @config_option
 @store_option
 @click.pass_context
 def server(ctx: click.Context, host: str, port: int, workers: int, tls_cert: str | None,
-           tls_key: str | None, max_upload: int, rate_storage: str, base_branch: str,
-           config_path: str | None, store_url: str | None) -> None:
+           tls_key: str | None, max_upload: int, rate_storage: str, redis_url: str,
+           base_branch: str, cache_ttl: float, config_path: str | None,
+           store_url: str | None) -> None:
     """Serve the readiness dashboard and the upload API on the history store."""
     if ctx.invoked_subcommand is not None:
         return
@@ -53,7 +59,8 @@ def server(ctx: click.Context, host: str, port: int, workers: int, tls_cert: str
     config = load(config_path)
     settings = ServerSettings(store=store_url or config.store_url(),
                               max_upload_bytes=max_upload, rate_storage=rate_storage,
-                              base_branch=base_branch)
+                              base_branch=base_branch, cache_ttl_s=cache_ttl,
+                              redis_url=redis_url)
     serve(settings, host=host, port=port, workers=workers, certfile=tls_cert, keyfile=tls_key)
 
 

@@ -1,6 +1,8 @@
 """Rate limits (the ``limits`` library; in memory, or in Redis for several workers) and a
-small cache for the pages every visitor asks for (the project list, trend queries), emptied
-when a run is uploaded."""
+small cache for what every visitor asks for (the project list, trend queries), emptied when a
+run is uploaded: in the process, or in Redis (``--redis URL``), where an upload to any worker
+empties it for all (a generation number in every key; an upload increments it). Cached
+values are JSON, never pickles: a shared Redis cannot make the server run code."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ class Limiter:
 
 
 class Cache:
-    """A time-bounded in-process cache; ``clear()`` after every upload."""
+    """A time-bounded in-process cache of JSON-able values; ``clear()`` after every upload."""
 
     def __init__(self, ttl_s: float, metrics: Metrics) -> None:
         self.ttl_s = ttl_s
@@ -70,3 +72,59 @@ class Cache:
 
     def clear(self) -> None:
         self.entries.clear()
+
+
+class RedisCache(Cache):
+    """The same cache in Redis, shared by every worker; a miss when Redis does not answer
+    (the page is computed, never an error)."""
+
+    PREFIX = "golive:server:cache"
+
+    def __init__(self, url: str, ttl_s: float, metrics: Metrics) -> None:
+        import redis
+
+        super().__init__(ttl_s, metrics)
+        self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+    def _generation(self) -> int:
+        return int(self.redis.get(f"{self.PREFIX}:generation") or 0)
+
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        import json
+
+        import redis
+
+        try:
+            full = f"{self.PREFIX}:{self._generation()}:{key}"
+            found = self.redis.get(full)
+        except redis.RedisError:
+            self.metrics.cache.labels("error").inc()
+            return compute()
+        if found is not None:
+            self.metrics.cache.labels("hit").inc()
+            value: T = json.loads(found)
+            return value
+        self.metrics.cache.labels("miss").inc()
+        value = compute()
+        if self.ttl_s > 0:
+            try:
+                self.redis.set(full, json.dumps(value, default=str), px=int(self.ttl_s * 1000))
+            except redis.RedisError:
+                self.metrics.cache.labels("error").inc()
+        return value
+
+    def clear(self) -> None:
+        import redis
+
+        try:
+            self.redis.incr(f"{self.PREFIX}:generation")
+        except redis.RedisError:
+            self.metrics.cache.labels("error").inc()
+
+    def ping(self) -> bool:
+        import redis
+
+        try:
+            return bool(self.redis.ping())
+        except redis.RedisError:
+            return False

@@ -19,8 +19,16 @@ from golive.report.units import metric_label
 from golive.server.api import check_project, get_run, projects_data, run_id_param, runs_data
 from golive.server.app import etagged, json_response, page, server
 from golive.server.charts import trend
+from golive.server.limiting import RedisCache
 from golive.store import RunRecord
-from golive.store.browse import MAX_PAGE, branches, latest_on_branch, plan_board, series_many
+from golive.store.browse import (
+    MAX_PAGE,
+    Point,
+    branches,
+    latest_on_branch,
+    plan_board,
+    series_many,
+)
 
 #: a page's JSON twin is registered before the page (decorators apply bottom-up), so that
 #: "/runs/5.json" is not read as the run "5.json"
@@ -42,6 +50,8 @@ def readyz(request: Request) -> Response:
         s.store.revision()
     except Exception as err:  # the store is what this server needs to answer anything
         return PlainTextResponse(f"store unreachable: {type(err).__name__}", status_code=503)
+    if isinstance(s.cache, RedisCache) and not s.cache.ping():
+        return PlainTextResponse("redis unreachable", status_code=503)
     return PlainTextResponse("ready")
 
 
@@ -94,15 +104,15 @@ def _trends(request: Request, project: str, runs: list[RunRecord], branch: str |
         return [], []
     latest = get_run(request, runs[0].id)
     pairs = _trend_metrics(latest)
-    found = s.cache.get(f"series:{project}:{pairs}:{branch}",
-                        lambda: series_many(s.store, project, pairs, branch=branch))
+    found = s.cache.get(f"series:{project}:{pairs}:{branch}", lambda: {
+        f"{c}\t{m}": [p.to_dict() for p in points]
+        for (c, m), points in series_many(s.store, project, pairs, branch=branch).items()})
     charts, data = [], []
     for check, metric in pairs:
-        points = found.get((check, metric), [])
+        points = found.get(f"{check}\t{metric}", [])
         charts.append({"check": check, "metric": metric, "label": metric_label(metric),
-                       "chart": trend(points, metric)})
-        data.append({"check": check, "metric": metric,
-                     "points": [p.to_dict() for p in points]})
+                       "chart": trend([Point.from_dict(p) for p in points], metric)})
+        data.append({"check": check, "metric": metric, "points": points})
     return charts, data
 
 

@@ -25,6 +25,8 @@ class ServerSettings(BaseModel):
     auth_failure_rate: str = "20/minute"
     #: where the rate limits count: memory:// (one process) or redis://host:port
     rate_storage: str = "memory://"
+    #: Redis (redis://host:port/db): the cache and the rate limits shared by every worker
+    redis_url: str = ""
     #: seconds a project list or a trend query is served from the cache (emptied on upload)
     cache_ttl_s: float = Field(default=30.0, ge=0)
 

@@ -122,6 +122,11 @@ class Point:
         return {"run": self.run_id, "started_at": self.started_at.isoformat(),
                 "value": self.value, "branch": self.branch}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Point:
+        return cls(int(data["run"]), datetime.fromisoformat(str(data["started_at"])),
+                   float(data["value"]), data.get("branch"))
+
 
 def series(store: Store, project: str, *, check: str, metric: str, scope: str = "overall",
            branch: str | None = None, limit: int = 50) -> list[Point]:
