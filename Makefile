@@ -32,6 +32,15 @@ tools: $(STAMP)
 		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q nodejs npm >/dev/null; } || \
 		echo "could not install Node.js: Lighthouse runs will skip"; \
 	fi
+	@# nginx for the deployment test (deploy/nginx): the binary only, its service not started
+	@if ! command -v nginx >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		guard=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && guard=1; fi; \
+		apt-get install -y -q nginx-light >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q nginx-light >/dev/null; } || \
+		echo "could not install nginx: the deployment test will skip"; \
+		if [ -n "$$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
+	fi
 	@if command -v npm >/dev/null; then \
 		grep -qs '"version": "$(LIGHTHOUSE)"' $(VENV)/node/node_modules/lighthouse/package.json || \
 		npm install --silent --no-fund --no-audit -E --prefix $(VENV)/node lighthouse@$(LIGHTHOUSE); \

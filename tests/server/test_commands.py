@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -129,3 +130,53 @@ def test_the_server_refuses_a_store_it_would_have_to_migrate(tmp_path: Path) -> 
     Store(url, migrate=False, check=False).close()  # an empty database: schema none
     r = CliRunner().invoke(CLI, ["server", "--store", url, "--port", str(_free_port())])
     assert r.exit_code == 2 and "golive db upgrade" in r.output
+
+
+def test_demo_server_serves_the_demos_history(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """`golive demo --server PORT` hands the demo's store to the server (the demo itself is
+    tested end to end in tests/demo; here it is replaced by its two runs)."""
+    import golive.demo.story
+    import golive.server.serve
+
+    served: dict[str, object] = {}
+    before, after = make_run(1, project="demo"), make_run(2, project="demo")
+    monkeypatch.setattr(golive.demo.story, "run_demo", lambda *a, **k: (before, after))
+    monkeypatch.setattr(golive.server.serve, "serve",
+                        lambda settings, **kw: served.update(settings=settings, **kw))
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    r = CliRunner().invoke(CLI, ["demo", "--quick", "--server", "8123", "--store", url])
+    assert r.exit_code == 0, r.output
+    assert "http://127.0.0.1:8123/p/demo (comparison: /compare/1/2" in r.output
+    assert served["port"] == 8123 and served["host"] == "127.0.0.1"
+    assert served["settings"].store == Store(url).url  # type: ignore[attr-defined]
+    assert CliRunner().invoke(CLI, ["demo", "--server", "0"]).exit_code == 2
+
+
+@pytest.mark.integration
+def test_several_workers_report_one_set_of_metrics(store: Store) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "golive", "server", "--port", str(port), "--workers", "2",
+         "--store", str(store.engine.url)], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "no server"
+            time.sleep(0.1)
+        for _ in range(30):  # new connections: both workers answer some of them
+            assert httpx.get(base + "/healthz").status_code == 200
+        text = httpx.get(base + "/metrics").text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    counts = re.findall(r'golive_server_requests_total\{method="GET",route="/healthz",'
+                        r'status="200"\} ([0-9.]+)', text)
+    assert [float(c) for c in counts] == [30.0], text[:2000]
