@@ -31,10 +31,10 @@ from tests.server.conftest import make_run
 
 AIM_P95_MS = 50.0
 REQUESTS = [
-    {"path": "/api/v1/projects/shop/runs?per_page=50", "name": "GET runs", "weight": 3},
-    {"path": "/p/shop", "name": "GET project page", "weight": 1},
+    {"path": "/api/v1/projects/shop/runs?per_page=50", "name": "runs", "weight": 3},
+    {"path": "/p/shop", "name": "project page", "weight": 1},
     {"path": "/api/v1/projects/shop/metrics?check=load.latency&metric=p95_ms",
-     "name": "GET trend", "weight": 2},
+     "name": "trend", "weight": 2},
 ]
 
 

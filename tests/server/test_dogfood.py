@@ -138,3 +138,24 @@ def test_over_tls_the_server_grades_a_plus_and_plain_http_redirects(
     assert grade.metrics["observatory_score"] >= 100, grade.summary
     assert "without the tests that need a TLS endpoint" not in grade.summary
     assert by["http.tls"].metrics["hsts_max_age_s"] >= 31536000
+
+
+def test_under_paced_load_the_server_meets_the_plans_latency(seeded: Store) -> None:
+    """The load area: 80 requests/s over the run list, a project page and the trend API,
+    as the demo paces its shop (the 1000-user figures are bench/server_load.py's)."""
+    from tests.checks.helpers import run_one
+
+    requests = [
+        {"path": "/api/v1/projects/shop/runs?per_page=50", "name": "runs", "weight": 3},
+        {"path": "/p/shop", "name": "project page", "weight": 1},
+        {"path": "/api/v1/projects/shop/metrics?check=load.latency&metric=p95_ms",
+         "name": "trend", "weight": 2},
+    ]
+    with running(create_app(ServerSettings(store="unused"), store=seeded)) as url:
+        r = run_one("load.latency", url, options={
+            "model": "paced", "rate": 80, "users": 80, "ramp_s": 2, "hold_s": 15,
+            "requests": requests})
+    print(r.summary)
+    assert r.status is Status.PASS, (r.reason, r.findings)
+    assert r.metrics["error_rate_pct"] == 0 and r.metrics["p99_ms"] < 1000
+    assert set(r.scoped) >= {"GET runs", "GET project page", "GET trend"}
