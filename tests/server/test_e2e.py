@@ -1,6 +1,7 @@
 """The dashboard's critical paths in a real browser (Playwright driving the system Chromium):
-upload two runs, open the project, follow a trend point to its run, compare the branch with
-main, open the readiness board; by keyboard too; no console error on any page."""
+upload two runs with their Lighthouse reports, open the project, follow a trend point to its
+run, open the run's Lighthouse report, compare the branch with main, open the readiness board;
+by keyboard too; no console error on any page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from golive.report.snapshot import FLAGS, find_chromium
+from golive.results import Artifact, Result, Status
 from golive.server.app import create_app
 from golive.server.settings import ServerSettings
 from golive.store import Store
@@ -37,11 +39,21 @@ def test_the_critical_paths_in_a_browser(tmp_path: Path, browser: Any) -> None:
     store = Store(f"sqlite:///{tmp_path / 'e2e.db'}")
     token = create_token(store, "upload", "shop")[1]
     with running(create_app(ServerSettings(store="unused"), store=store)) as url:
+        lighthouse = b"<!doctype html><title>Lighthouse Report</title><h1>Lighthouse</h1>"
         for n, branch, p95 in ((1, "main", 120.0), (2, "feature", 640.0)):
-            r = httpx.post(f"{url}/api/v1/projects/shop/runs",
-                           content=report_bytes(make_run(n, branch=branch, p95=p95)),
-                           headers={"Authorization": f"Bearer {token}"})
+            run = make_run(n, branch=branch, p95=p95)
+            run.results.append(Result(
+                check="frontend.lighthouse", area="frontend", title="Lighthouse",
+                status=Status.PASS, metrics={"min_score": 97.0},
+                artifacts=[Artifact("lighthouse-home.report.html", "text/html", lighthouse)]))
+            auth = {"Authorization": f"Bearer {token}"}
+            r = httpx.post(f"{url}/api/v1/projects/shop/runs", content=report_bytes(run),
+                           headers=auth)
             assert r.status_code == 201, r.text
+            put = httpx.put(f"{url}/api/v1/runs/{r.json()['id']}/artifacts/"
+                            "frontend.lighthouse/lighthouse-home.report.html",
+                            content=lighthouse, headers={**auth, "Content-Type": "text/html"})
+            assert put.status_code == 201, put.text
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         errors: list[str] = []
         page.on("console", lambda m: errors.append(f"{page.url}: {m.text}")
@@ -57,6 +69,12 @@ def test_the_critical_paths_in_a_browser(tmp_path: Path, browser: Any) -> None:
         page.wait_for_url(f"{url}/runs/*")
         assert page.locator("#verdict-" + page.url.rsplit("/", 1)[1]).is_visible()
         assert page.get_by_text("What fails").is_visible()
+        # the run's Lighthouse report, kept with it: its link opens it
+        page.locator("details.area[id$='-frontend'] > summary").click()
+        page.get_by_role("link", name="lighthouse-home.report.html").click()
+        page.wait_for_url(f"{url}/runs/*/artifacts/frontend.lighthouse/*")
+        assert page.get_by_role("heading", name="Lighthouse").is_visible()
+        page.go_back()
         page.go_back()
         page.get_by_role("link", name="compare the latest run with main").click()
         page.wait_for_url(f"{url}/compare/*/*")
