@@ -13,6 +13,7 @@ import pytest
 
 from golive.config import Config, TargetConfig
 from golive.demo.server import RunningDemo, demo_process
+from golive.pgcluster import Cluster
 from golive.store import Store
 
 # golive's plugin manager loads no entry points under the test suite (tests register what
@@ -58,6 +59,23 @@ def config_for() -> Callable[..., Config]:
         return Config(target=TargetConfig(url=url, **target))  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture
+def own_cluster() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster of the test's own (pg_stat_statements preloaded):
+    statement counts see no other test's shop. Skipped without PostgreSQL's server."""
+    from golive.pgcluster import ClusterUnavailable, temporary_cluster
+
+    try:
+        manager = temporary_cluster()
+        cluster = manager.__enter__()
+    except ClusterUnavailable as err:
+        pytest.skip(f"no throwaway PostgreSQL cluster: {err}")
+    try:
+        yield cluster
+    finally:
+        manager.__exit__(None, None, None)
 
 
 def _pg_available() -> bool:

@@ -62,23 +62,23 @@ def serve_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 
 
 @contextmanager
-def serve_asgi(app: Any, ready_path: str = "/openapi.json") -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port in a thread; yields the URL."""
-    import httpx
+def serve_asgi(app: Any, **config: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port in a thread; yields the URL
+    once uvicorn has started. ``config`` goes to ``uvicorn.Config`` (``ssl_certfile`` and
+    ``ssl_keyfile``: served over TLS, an https URL)."""
     import uvicorn
 
     sock = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical"))
+    server = uvicorn.Server(uvicorn.Config(app, **{"log_level": "critical", **config}))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    scheme = "https" if config.get("ssl_certfile") else "http"
+    url = f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url + ready_path, timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.05)
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
     try:
         yield url
     finally:

@@ -11,7 +11,7 @@ from golive.demo.flaws import FLAW_CHECKS, FLAWS
 from golive.demo.osv import osv_server
 from golive.demo.server import demo_process
 from golive.demo.story import DEMO_DATA, demo_config
-from golive.pgcluster import ClusterUnavailable, extension_available, temporary_cluster
+from golive.pgcluster import Cluster, extension_available
 from golive.plan import parse_plan
 from golive.results import Status
 from golive.session import AuditRequest, run_session
@@ -25,30 +25,23 @@ def test_the_map_covers_every_flaw() -> None:
     assert set(FLAW_CHECKS) == set(FLAWS)
 
 
-def test_every_flaw_is_named_by_a_failing_check_of_the_baseline(tmp_path: Path) -> None:
+def test_every_flaw_is_named_by_a_failing_check_of_the_baseline(tmp_path: Path,
+                                                                own_cluster: Cluster) -> None:
+    if not extension_available("hypopg", own_cluster.bindir):
+        pytest.skip("hypopg is not installed (make install installs it)")
+    db = own_cluster.create_database("flaws", ["pg_stat_statements", "hypopg"])
+    checks = tuple(sorted({check for check, _ in FLAW_CHECKS.values()}))
+    store = Store(f"sqlite:///{tmp_path}/flaws.db")
     try:
-        cluster_cm = temporary_cluster()
-        cluster = cluster_cm.__enter__()
-    except ClusterUnavailable as err:
-        pytest.skip(f"no throwaway PostgreSQL cluster: {err}")
-    try:
-        if not extension_available("hypopg", cluster.bindir):
-            pytest.skip("hypopg is not installed (make install installs it)")
-        db = cluster.create_database("flaws", ["pg_stat_statements", "hypopg"])
-        checks = tuple(sorted({check for check, _ in FLAW_CHECKS.values()}))
-        store = Store(f"sqlite:///{tmp_path}/flaws.db")
-        try:
-            with demo_process("all", db_url=db, **SMALL) as shop, \
-                    osv_server(DEMO_DATA / "osv") as osv:
-                # with the demo's plan, as `golive demo` runs it: an item on rate limiting
-                # makes "no 429 within the bound" a failure, not an open question
-                outcome = run_session(AuditRequest(
-                    target=shop.url, config=demo_config(shop.url, db, "all", osv),
-                    store=store, only=checks, plan=parse_plan(str(SPEC))))
-        finally:
-            store.close()
+        with demo_process("all", db_url=db, **SMALL) as shop, \
+                osv_server(DEMO_DATA / "osv") as osv:
+            # with the demo's plan, as `golive demo` runs it: an item on rate limiting
+            # makes "no 429 within the bound" a failure, not an open question
+            outcome = run_session(AuditRequest(
+                target=shop.url, config=demo_config(shop.url, db, "all", osv),
+                store=store, only=checks, plan=parse_plan(str(SPEC))))
     finally:
-        cluster_cm.__exit__(None, None, None)
+        store.close()
     by = {r.check: r for r in outcome.results}
     missed = []
     for flaw, (check, text) in sorted(FLAW_CHECKS.items()):

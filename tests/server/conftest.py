@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from golive.report.json_report import report_dict
 from golive.results import Finding, Result, Severity, SLOOutcome, Status
@@ -23,6 +19,7 @@ from golive.server.settings import ServerSettings
 from golive.store import RunRecord, Store
 from golive.store.tokens import create_token
 from tests.conftest import SPEC
+from tests.targets import serve_asgi
 
 
 def make_run(n: int, *, project: str = "shop", branch: str = "main", p95: float = 100.0,
@@ -71,35 +68,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> ServerSettings:
-    return ServerSettings(store=f"sqlite:///{tmp_path / 'server.db'}")
-
-
-@contextlib.contextmanager
 def running(app: Any, *, certfile: str | None = None,
-            keyfile: str | None = None) -> Iterator[str]:
-    """``app`` served by uvicorn in a thread on a free loopback port (over TLS with a
-    certificate); its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", server_header=False, access_log=False,
-                            ssl_certfile=certfile, ssl_keyfile=keyfile)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    try:
-        scheme = "https" if certfile else "http"
-        yield f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+            keyfile: str | None = None) -> contextlib.AbstractContextManager[str]:
+    """``app`` served by uvicorn in a thread on a free loopback port, as the server runs
+    (no banner, over TLS with a certificate); its base URL."""
+    return serve_asgi(app, log_level="warning", server_header=False, access_log=False,
+                      ssl_certfile=certfile, ssl_keyfile=keyfile)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from golive.checks.frontend.settings import FrontendConfig
 from golive.checks.security.settings import SecurityConfig
 from golive.config import Config, TargetConfig
+from golive.pgcluster import Cluster
 from golive.results import Status
 from golive.server.app import create_app
 from golive.server.settings import ServerSettings
@@ -66,39 +67,32 @@ def test_golive_finds_its_own_server_ready(seeded: Store, tmp_path: Path) -> Non
 
 
 @pytest.mark.postgres
-def test_the_servers_postgresql_has_no_n_plus_one_and_no_missing_index(tmp_path: Path) -> None:
+def test_the_servers_postgresql_has_no_n_plus_one_and_no_missing_index(
+        tmp_path: Path, own_cluster: Cluster) -> None:
     """The database area against the server's own PostgreSQL store, under its pages."""
     from golive.config import CheckSettings, DatabaseConfig
-    from golive.pgcluster import ClusterUnavailable, extension_available, temporary_cluster
+    from golive.pgcluster import extension_available
 
-    try:
-        cluster_cm = temporary_cluster()
-        cluster = cluster_cm.__enter__()
-    except ClusterUnavailable as err:
-        pytest.skip(f"no throwaway PostgreSQL cluster: {err}")
-    try:
-        extensions = ["pg_stat_statements"] + (
-            ["hypopg"] if extension_available("hypopg", cluster.bindir) else [])
-        db = cluster.create_database("golive", extensions)
-        store = Store(db)
-        for n in range(1, 121):
-            project = ("shop", "blog", "search")[n % 3]
-            store.import_run(make_run(n, project=project, branch=("main", "feature")[n % 2],
-                                      p95=80 + (n * 37) % 700), project=project, kind="audit")
-        with running(create_app(ServerSettings(store="unused", cache_ttl_s=0),
-                                store=store)) as url:
-            pages = ["/", "/p/shop", "/runs/3", "/p/shop/plan", "/compare/3/6",
-                     "/api/v1/projects/shop/runs", "/api/v1/projects/shop/metrics?"
-                     "check=load.latency&metric=p95_ms"]
-            config = Config(target=TargetConfig(url=url, health_path="/healthz"),
-                            database=DatabaseConfig(url=db), checks={
-                                "database.n_plus_one": CheckSettings(endpoints=pages)})
-            history = Store(f"sqlite:///{tmp_path / 'audit.db'}")
-            outcome = run_session(AuditRequest(target=url, config=config, store=history,
-                                               only=("database",)))
-        store.close()
-    finally:
-        cluster_cm.__exit__(None, None, None)
+    extensions = ["pg_stat_statements"] + (
+        ["hypopg"] if extension_available("hypopg", own_cluster.bindir) else [])
+    db = own_cluster.create_database("golive", extensions)
+    store = Store(db)
+    for n in range(1, 121):
+        project = ("shop", "blog", "search")[n % 3]
+        store.import_run(make_run(n, project=project, branch=("main", "feature")[n % 2],
+                                  p95=80 + (n * 37) % 700), project=project, kind="audit")
+    with running(create_app(ServerSettings(store="unused", cache_ttl_s=0),
+                            store=store)) as url:
+        pages = ["/", "/p/shop", "/runs/3", "/p/shop/plan", "/compare/3/6",
+                 "/api/v1/projects/shop/runs", "/api/v1/projects/shop/metrics?"
+                 "check=load.latency&metric=p95_ms"]
+        config = Config(target=TargetConfig(url=url, health_path="/healthz"),
+                        database=DatabaseConfig(url=db), checks={
+                            "database.n_plus_one": CheckSettings(endpoints=pages)})
+        history = Store(f"sqlite:///{tmp_path / 'audit.db'}")
+        outcome = run_session(AuditRequest(target=url, config=config, store=history,
+                                           only=("database",)))
+    store.close()
     by = {r.check: r for r in outcome.results}
     for r in outcome.results:
         print(f"{r.check:24} {r.status:12} {r.key_figure} {r.reason or r.summary}"[:220])
