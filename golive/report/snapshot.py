@@ -16,6 +16,8 @@ from typing import Any
 from golive.exceptions import GoliveError
 from golive.safety import browser_args
 
+#: what every headless Chromium golive starts needs here (as root the sandbox cannot
+#: start; no GPU; nothing fetched in the background); the frontend area adds --headless=new
 FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run",
          "--disable-dev-shm-usage")
@@ -27,9 +29,10 @@ class NoBrowser(GoliveError):
     """No Chromium to render the report with."""
 
 
-def find_chromium() -> str | None:
-    for candidate in (os.environ.get("CHROME_PATH", ""), "chromium", "chromium-browser",
-                      "google-chrome", "google-chrome-stable"):
+def find_chromium(configured: str = "") -> str | None:
+    """The browser: ``configured`` when it runs, else $CHROME_PATH, else one on PATH."""
+    for candidate in (configured, os.environ.get("CHROME_PATH", ""), "chromium",
+                      "chromium-browser", "google-chrome", "google-chrome-stable"):
         if candidate and (found := shutil.which(candidate)):
             return found
     return None

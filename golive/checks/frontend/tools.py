@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golive.checks.frontend.settings import FrontendConfig
+from golive.report.snapshot import FLAGS, find_chromium
 
 LIGHTHOUSE_VERSION = "12.2.3"
 INSTALL = ("make install (it runs `apt-get install chromium` and "
            f"`npm install -E --prefix .venv/node lighthouse@{LIGHTHOUSE_VERSION}`)")
 #: flags every headless run needs here (as root the sandbox cannot start; no GPU)
-CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage")
+CHROME_FLAGS = ("--headless=new", *FLAGS)
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,7 @@ def _executable(path: str) -> str | None:
 
 def find_tools(config: FrontendConfig) -> Tools:
     """The configured paths win; then the environment, the venv, and PATH."""
-    chromium = None
-    for candidate in (config.chromium, os.environ.get("CHROME_PATH", ""), "chromium",
-                      "chromium-browser", "google-chrome", "google-chrome-stable"):
-        if candidate and (chromium := _executable(candidate)):
-            break
+    chromium = find_chromium(config.chromium)
     lighthouse = None
     local = Path(sys.prefix) / "node" / "node_modules" / ".bin" / "lighthouse"
     for candidate in (config.lighthouse, str(local), "lighthouse"):
